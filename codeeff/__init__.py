@@ -1,0 +1,11 @@
+"""codeeff: quality and cost of code LLMs and their compressed variants, as lm-evaluation-harness plugins.
+
+Subpackages: ``tasks`` (lm-eval YAML tasks), ``metrics`` (code metrics with signatures), ``sandbox`` (isolated
+execution), ``model_adapters`` (early-exit / bypass / factorized HF models with efficiency records), ``leaderboard``
+(CSV / Markdown / plots and the regression gate).
+"""
+
+from codeeff.tasks import tasks_dir
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "tasks_dir"]
