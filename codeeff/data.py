@@ -110,7 +110,7 @@ def resolve_data_dir(
     cache = default_cache_data_dir()
     if not _missing_markers(cache, dataset):
         return cache
-    tried = [f"data_dir: not given", f"{ENV_VAR}: not set", f"user cache {cache}: not filled"]
+    tried = ["data_dir: not given", f"{ENV_VAR}: not set", f"user cache {cache}: not filled"]
     if not download:
         raise DataNotFoundError(_no_data_message(dataset, tried, None))
     try:
