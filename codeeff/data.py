@@ -72,7 +72,7 @@ def _no_data_message(dataset: str, tried: list[str], download_error: str | None)
         f"codeeff: no data for dataset '{dataset}'.",
         *[f"  - {t}" for t in tried],
         "Provide it in one of three ways:",
-        "  1. pass it explicitly: --metadata '{\"data_dir\": \"/path/to/data\"}' (lm-eval runs) or --data-dir (codeeff tools);",
+        '  1. pass it explicitly: --metadata \'{"data_dir": "/path/to/data"}\' (lm-eval runs) or --data-dir (codeeff tools);',
         f"  2. set {ENV_VAR}=/path/to/data (a folder laid out like shared/data: gtranseval/..., codexglue/...);",
         f"  3. let codeeff download it into {default_cache_data_dir()} (needs network access; "
         f"`codeeff data fetch {dataset}` does it ahead of time).",

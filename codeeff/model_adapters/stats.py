@@ -1,0 +1,39 @@
+"""Per-request cost figures that travel with generations, so codeeff tasks can log them per sample.
+
+lm-eval has no path from a model into sample logs. ``codeeff-hf``'s ``generate_until`` therefore returns
+:class:`GenerationWithStats` strings (a ``str`` subclass, so every task and filter that keeps the object sees plain
+text); a task's ``process_results`` calls :func:`cost_metrics` to emit the figures as per-sample metrics, which
+lm-eval then averages per task. Regex/transform filters build new strings and drop the figures, so codeeff tasks do
+their post-processing inside ``process_results`` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Per-sample cost metrics a codeeff task may emit (declare each in the task's metric_list with `aggregation: mean`).
+COST_METRICS: tuple[str, ...] = ("flops", "flops_dense", "latency_s", "gen_tokens", "layers_per_token", "energy_j")
+COST_HIGHER_IS_BETTER: dict[str, bool] = {name: False for name in COST_METRICS} | {"gen_tokens": True}
+
+
+class GenerationWithStats(str):
+    """Generated text plus the cost of producing it (``stats``: metric name -> number or None if unmeasured)."""
+
+    stats: dict[str, Any]
+
+    def __new__(cls, text: str, stats: dict[str, Any] | None = None) -> GenerationWithStats:
+        obj = super().__new__(cls, text)
+        obj.stats = dict(stats or {})
+        return obj
+
+    def __reduce__(self):  # keep the figures through pickling (lm-eval's request cache, multiprocessing)
+        return (GenerationWithStats, (str(self), self.stats))
+
+
+def cost_metrics(response: Any) -> dict[str, float]:
+    """The measured per-sample cost figures carried by ``response`` (none for plain strings or unmeasured figures).
+
+    Unmeasured figures (``None``) are left out rather than reported as 0; the run-level efficiency record says why.
+    """
+    stats = getattr(response, "stats", None) or {}
+    return {name: float(stats[name]) for name in COST_METRICS if isinstance(stats.get(name), int | float)}
