@@ -85,6 +85,9 @@ def _run_lm_eval(argv: Sequence[str]) -> int:
         register_models()
     if command == "run":
         preflight(args)
+        from codeeff.results_hook import install as install_results_hook
+
+        install_results_hook()
     harness.execute(args)
     return 0
 
