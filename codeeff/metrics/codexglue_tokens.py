@@ -1,0 +1,463 @@
+"""CodeXGLUE code-completion tokens <-> raw code.
+
+CodeXGLUE's PY150 and JavaCorpus files are *tokenized*: tokens are separated by single spaces, ``<s>``/``</s>`` mark a
+file's start/end, Python newlines are ``<EOL>`` (indentation and comments were dropped), and literals were normalised:
+a string, number or char literal is kept as ``<STR_LIT:value>`` / ``<NUM_LIT:value>`` / ``<CHAR_LIT:value>`` when it is
+one of the frequent literals listed in the dataset's ``literals.json``, and becomes a bare ``<STR_LIT>`` / ``<NUM_LIT>``
+/ ``<CHAR_LIT>`` otherwise (spaces and commas inside kept values are written ``U+0020`` / ``U+002C``).
+
+A raw-code LLM needs raw code in its prompt and produces raw code, while the references stay tokenized. So this module
+offers both directions, and they are exact inverses on the token level:
+
+- :func:`detokenize` turns CodeXGLUE tokens into compilable-looking raw code (bare placeholders become stand-in
+  literals chosen so that re-tokenizing them gives the bare placeholder back);
+- :func:`retokenize` turns raw code (e.g. a model's output) into CodeXGLUE tokens, following the dataset's own
+  preprocessing (Python: ``tokenize``-like tokens, comments and indentation dropped, newlines -> ``<EOL>``; Java:
+  javalang-like tokens, ``>>``/``>>>`` split into single ``>`` as javalang does for generics);
+- :func:`restore_literals` is the CodeXGLUE line evaluator's ``post_process`` (``<NUM_LIT>`` -> ``0``, ``<STR_LIT>``
+  and ``<CHAR_LIT>`` -> empty, ``<X_LIT:v>`` -> ``v``), used by the ``exact_match_cxg`` / ``edit_similarity`` parity.
+
+The tokenizers are regular expressions rather than Python's ``tokenize`` / javalang because model output is partial
+code (unclosed brackets, unterminated strings, stray dedents) on which those raise; on complete code both agree with
+the dataset (checked by round-trip tests on the real dev rows).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+LANGUAGES = ("python", "java")
+_DATASET_FOLDER = {"python": "py150", "java": "javaCorpus"}
+_ALIASES = {"python": "python", "py": "python", "py150": "python", "java": "java", "javacorpus": "java"}
+
+BOS, EOS, EOL = "<s>", "</s>", "<EOL>"
+_SPECIAL_ESCAPES = {" ": "U+0020", ",": "U+002C"}
+# The CodeXGLUE line evaluator's literal pattern (non-greedy, across newlines); kept identical for parity.
+_KEPT_LITERAL = re.compile(r"<(STR|NUM|CHAR)_LIT:(.*?)>", re.S)
+_PLACEHOLDER = re.compile(r"<(STR|NUM|CHAR)_LIT(?::(.*?))?>", re.S)
+
+
+def normalize_language(language: str) -> str:
+    """``python``/``py150`` -> ``python``; ``java``/``javaCorpus`` -> ``java``; anything else is a clear error."""
+    key = str(language).strip().lower()
+    if key not in _ALIASES:
+        raise ValueError(f"unknown CodeXGLUE completion language '{language}'; known: {', '.join(LANGUAGES)}")
+    return _ALIASES[key]
+
+
+@dataclass(frozen=True)
+class Literals:
+    """The frequent literals a CodeXGLUE dataset kept verbatim (``literals.json``)."""
+
+    strings: frozenset[str]
+    numbers: frozenset[str]
+    chars: frozenset[str]
+
+    @property
+    def number_standin(self) -> str:
+        """The smallest non-negative integer that is *not* a kept literal, so it re-tokenizes to ``<NUM_LIT>``."""
+        value = 0
+        while str(value) in self.numbers:
+            value += 1
+        return str(value)
+
+    @property
+    def char_standin(self) -> str:
+        """A letter that is not a kept char literal, so ``'x'`` re-tokenizes to ``'<CHAR_LIT>'``."""
+        return next(c for c in "xyzqwkjhgfdsaXYZ" if c not in self.chars)
+
+
+def literals_path(language: str, data_dir: str | os.PathLike | None = None) -> Path:
+    from codeeff.data import resolve_data_dir
+
+    root = resolve_data_dir("codexglue_line", data_dir)
+    folder = _DATASET_FOLDER[normalize_language(language)]
+    return root / "codexglue" / "CodeCompletion-line" / "dataset" / folder / "literals.json"
+
+
+@lru_cache(maxsize=8)
+def _load_literals_file(path: str) -> Literals:
+    with open(path, encoding="utf-8") as fh:
+        raw = json.load(fh)
+    return Literals(
+        strings=frozenset(raw.get("str", [])),
+        numbers=frozenset(raw.get("num", [])),
+        chars=frozenset(raw.get("char", [])),
+    )
+
+
+def load_literals(language: str, data_dir: str | os.PathLike | None = None) -> Literals:
+    """The ``literals.json`` of PY150 (python) or JavaCorpus (java), from the codeeff data directory."""
+    path = literals_path(language, data_dir)
+    if not path.is_file():
+        raise FileNotFoundError(f"CodeXGLUE literals file not found: {path}")
+    return _load_literals_file(str(path))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Literal helpers
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def restore_literals(code: str) -> str:
+    """The CodeXGLUE line evaluator's ``post_process``: what its EM and edit similarity compare."""
+    code = code.replace("<NUM_LIT>", "0").replace("<STR_LIT>", "").replace("<CHAR_LIT>", "")
+    for kind, value in _KEPT_LITERAL.findall(code):
+        code = code.replace(f"<{kind}_LIT:{value}>", value)
+    return code
+
+
+def _escape_literal(value: str) -> str:
+    for char, escaped in _SPECIAL_ESCAPES.items():
+        value = value.replace(char, escaped)
+    return value
+
+
+def _unescape_literal(value: str) -> str:
+    for char, escaped in _SPECIAL_ESCAPES.items():
+        value = value.replace(escaped, char)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tokenizers (raw code -> CodeXGLUE tokens)
+# ---------------------------------------------------------------------------------------------------------------
+
+_PY_STRING = (
+    r"(?:[rRbBuUfF]{1,2})?(?:"
+    r"'''(?:[^\\]|\\.)*?(?:'''|\Z)"
+    r'|"""(?:[^\\]|\\.)*?(?:"""|\Z)'
+    r"|'(?:[^'\\\n]|\\.)*(?:'|$)"
+    r'|"(?:[^"\\\n]|\\.)*(?:"|$)'
+    r")"
+)
+_PY_NUMBER = (
+    r"(?:0[xX](?:_?[0-9a-fA-F])+|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+"
+    r"|(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:[eE][-+]?\d(?:_?\d)*)?[jJ]?)"
+)
+_PY_OPERATORS = sorted(
+    "... **= //= >>= <<= -> := != %= &= *= += -= /= <= == >= @= ^= |= ** // << >> "
+    "+ - * / % @ & | ^ ~ < > ( ) [ ] { } , : ; . = ! $ ? `".split(),
+    key=len,
+    reverse=True,
+)
+_PY_TOKEN = re.compile(
+    rf"(?P<comment>\#[^\r\n]*)"
+    rf"|(?P<newline>\r?\n|\r)"
+    rf"|(?P<continuation>\\\r?\n)"
+    rf"|(?P<space>[ \t\f]+)"
+    rf"|(?P<string>{_PY_STRING})"
+    rf"|(?P<number>{_PY_NUMBER})"
+    rf"|(?P<name>\w+)"
+    rf"|(?P<op>{'|'.join(re.escape(op) for op in _PY_OPERATORS)})"
+    rf"|(?P<other>\S)",
+    re.S | re.M,
+)
+
+_JAVA_STRING = r'"(?:[^"\\\n]|\\.)*(?:"|$)'
+_JAVA_CHAR = r"'(?:[^'\\\n]|\\.)*(?:'|$)"
+_JAVA_NUMBER = (
+    r"(?:0[xX][0-9a-fA-F_]*\.?[0-9a-fA-F_]*(?:[pP][-+]?\d+)?[lLfFdD]?|0[bB][01_]+[lL]?"
+    r"|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][-+]?\d+)?[lLfFdD]?)"
+)
+# javalang splits ">>" and ">>>" into single ">" tokens (for generics) but keeps ">>=" and ">>>=".
+_JAVA_OPERATORS = sorted(
+    ">>>= <<= >>= ... -> :: ++ -- && || == != <= >= += -= *= /= &= |= ^= %= << "
+    "+ - * / % & | ^ ! ~ ? : < > = ( ) [ ] { } ; , . @".split(),
+    key=len,
+    reverse=True,
+)
+_JAVA_TOKEN = re.compile(
+    rf"(?P<comment>//[^\r\n]*|/\*.*?(?:\*/|\Z))"
+    rf"|(?P<space>\s+)"
+    rf"|(?P<string>{_JAVA_STRING})"
+    rf"|(?P<char>{_JAVA_CHAR})"
+    rf"|(?P<number>{_JAVA_NUMBER})"
+    rf"|(?P<name>[\w$]+)"
+    rf"|(?P<op>{'|'.join(re.escape(op) for op in _JAVA_OPERATORS)})"
+    rf"|(?P<other>\S)",
+    re.S | re.M,
+)
+
+_PY_QUOTES = ("'''", '"""', "'", '"')
+
+
+def _python_string_token(value: str, literals: Literals) -> str:
+    """CodeXGLUE's ``process_string``: keep prefix and quotes, replace the body by a (kept) placeholder."""
+    value = " ".join(value.split())  # the preprocessing collapses whitespace inside every token
+    prefix_match = re.match(r"^[a-zA-Z]+", value)
+    prefix = prefix_match.group(0) if prefix_match else ""
+    body = value[len(prefix) :]
+    start = end = ""
+    for quote in _PY_QUOTES:
+        if body.startswith(quote):
+            start, body = quote, body[len(quote) :]
+            if body.endswith(quote):
+                end, body = quote, body[: -len(quote)]
+            break
+    body = _escape_literal(body)
+    placeholder = f"<STR_LIT:{body}>" if body in literals.strings else "<STR_LIT>"
+    return f"{prefix}{start}{placeholder}{end}"
+
+
+def _quoted_token(value: str, kind: str, kept: frozenset[str], quote: str) -> str:
+    body = value[1:-1] if len(value) >= 2 and value.endswith(quote) else value[1:]
+    end = quote if len(value) >= 2 and value.endswith(quote) else ""
+    body = _escape_literal(body)
+    placeholder = f"<{kind}_LIT:{body}>" if body in kept else f"<{kind}_LIT>"
+    return f"{quote}{placeholder}{end}"
+
+
+def _number_token(value: str, literals: Literals) -> str:
+    return f"<NUM_LIT:{value}>" if value in literals.numbers else "<NUM_LIT>"
+
+
+def _python_tokens(code: str, literals: Literals) -> list[str]:
+    tokens: list[str] = []
+    for match in _PY_TOKEN.finditer(code):
+        kind, value = match.lastgroup, match.group()
+        if kind in ("comment", "space", "continuation"):
+            continue
+        if kind == "newline":
+            if tokens and tokens[-1] != EOL:
+                tokens.append(EOL)
+            continue
+        if kind == "string":
+            tokens.append(_python_string_token(value, literals))
+        elif kind == "number":
+            tokens.append(_number_token(value, literals))
+        else:
+            tokens.append(value)
+    return tokens
+
+
+def _java_tokens(code: str, literals: Literals) -> list[str]:
+    tokens: list[str] = []
+    for match in _JAVA_TOKEN.finditer(code):
+        kind, value = match.lastgroup, match.group()
+        if kind in ("comment", "space"):
+            continue
+        if kind == "string":
+            tokens.append(_quoted_token(value, "STR", literals.strings, '"'))
+        elif kind == "char":
+            tokens.append(_quoted_token(value, "CHAR", literals.chars, "'"))
+        elif kind == "number":
+            tokens.append(_number_token(value, literals))
+        elif kind == "op" and set(value) == {">"}:
+            tokens.extend(">" * len(value))  # ">>" / ">>>" -> single ">" tokens, as javalang emits them
+        else:
+            tokens.append(value)
+    return tokens
+
+
+def tokenize_code(
+    code: str,
+    language: str,
+    literals: Literals | None = None,
+    *,
+    strip_eol: bool = False,
+    data_dir: str | os.PathLike | None = None,
+) -> list[str]:
+    """Raw code -> CodeXGLUE tokens (no ``<s>``/``</s>``).
+
+    Runs of newlines become one ``<EOL>``. A prompt prefix may legitimately end with ``<EOL>``, so edge ``<EOL>`` are
+    kept unless ``strip_eol`` (what the dataset's whole-file preprocessing and a one-line completion want).
+    """
+    language = normalize_language(language)
+    literals = literals if literals is not None else load_literals(language, data_dir)
+    tokens = _python_tokens(code, literals) if language == "python" else _java_tokens(code, literals)
+    if strip_eol:
+        while tokens and tokens[0] == EOL:
+            tokens.pop(0)
+        while tokens and tokens[-1] == EOL:
+            tokens.pop()
+    return tokens
+
+
+def retokenize(
+    code: str,
+    language: str,
+    literals: Literals | None = None,
+    *,
+    strip_eol: bool = True,
+    data_dir: str | os.PathLike | None = None,
+) -> str:
+    """Raw code -> CodeXGLUE-style space-separated tokens, so raw model output compares with tokenized references.
+
+    Edge ``<EOL>`` are stripped by default: a completion's trailing newline is not part of the reference line.
+    """
+    return " ".join(tokenize_code(code, language, literals, strip_eol=strip_eol, data_dir=data_dir))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Detokenizer (CodeXGLUE tokens -> raw code)
+# ---------------------------------------------------------------------------------------------------------------
+
+_NO_SPACE_BEFORE = {")", "]", "}", ",", ":", ";", "."}
+_NO_SPACE_AFTER = {"(", "[", ".", "@"}
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_PY_DEDENT_AFTER = {"return", "pass", "break", "continue", "raise"}
+_PY_DEDENT_SELF = {"else", "elif", "except", "finally"}
+
+
+def _restore_placeholders(token: str, literals: Literals) -> str:
+    """``'<STR_LIT:a U+0020b>'`` -> ``'a b'``; bare placeholders -> stand-ins that re-tokenize to themselves."""
+
+    def replace(match: re.Match) -> str:
+        kind, value = match.group(1), match.group(2)
+        if value is not None:
+            return _unescape_literal(value)
+        if kind == "NUM":
+            return literals.number_standin
+        if kind == "CHAR":
+            return literals.char_standin
+        return ""
+
+    return _PLACEHOLDER.sub(replace, token)
+
+
+def _is_word(token: str) -> bool:
+    return bool(token) and (token[-1].isalnum() or token[-1] in "_$'\"")
+
+
+def _join_line(tokens: list[str]) -> str:
+    """Join one line's raw tokens with natural spacing, never gluing two tokens into a different token."""
+    out = ""
+    prev = ""
+    for token in tokens:
+        if not out:
+            out = token
+        else:
+            glue = (
+                (token in _NO_SPACE_BEFORE and not (token == "." and prev[-1:].isdigit()))
+                or (token in ("(", "[") and _is_word(prev) and prev not in ("return", "in", "if", "and", "or", "not"))
+                or (prev in _NO_SPACE_AFTER and not (prev == "." and token[:1].isdigit()))
+            )
+            if prev[-1:] == "." and token[:1] == ".":
+                glue = False  # "." "." must not become ".." / "..."
+            if prev == ">" and token == ">":
+                glue = True  # javalang's split ">>": gluing is valid in generics and shifts and re-tokenizes the same
+            out += token if glue else " " + token
+        prev = token
+    return out
+
+
+def _python_lines(tokens: list[str]) -> list[list[str]]:
+    lines: list[list[str]] = [[]]
+    for token in tokens:
+        if token == EOL:
+            lines.append([])
+        else:
+            lines[-1].append(token)
+    return lines
+
+
+def _indent_python(lines: list[list[str]]) -> list[str]:
+    """Approximate Python indentation (PY150 dropped it): ``:``-ended lines open a block, ``return``/``pass``/...
+    close one, ``else``/``elif``/``except``/``finally`` sit one level up, ``class`` starts at column 0 and a ``def`` /
+    decorator after a block body returns to the class or module level. Indentation never changes the tokens (the
+    dataset has none), only how natural the prompt looks."""
+    out: list[str] = []
+    level = 0
+    depth = 0  # bracket depth carried across lines (continuation lines are indented one extra level)
+    closed = False  # the previous line ended a block (return/pass/...), so an else/except is already at its level
+    in_class = False
+    for line in lines:
+        first = line[0]
+        if depth == 0:
+            if first in _PY_DEDENT_SELF and not closed:
+                level = max(level - 1, 0)
+            elif first == "class":
+                level, in_class = 0, True
+            elif first in ("def", "@", "async") and out and not out[-1].endswith(":"):
+                level = min(level, 1 if in_class else 0)
+        indent = "    " * (level + (1 if depth > 0 else 0))
+        out.append(indent + _join_line(line))
+        for token in line:
+            if token in _OPENERS:
+                depth += 1
+            elif token in (")", "]", "}"):
+                depth = max(depth - 1, 0)
+        if depth == 0:
+            closed = first in _PY_DEDENT_AFTER
+            if line[-1] == ":":
+                level += 1
+            elif closed:
+                level = max(level - 1, 0)
+            if level == 0 and first not in ("def", "@", "async", "class"):
+                in_class = False  # a module-level statement ends any class
+    return out
+
+
+def _java_lines(tokens: list[str]) -> list[str]:
+    """Lay Java tokens out one statement per line, indented by brace depth (JavaCorpus has no line breaks)."""
+    out: list[str] = []
+    current: list[str] = []
+    braces = parens = 0
+
+    def flush() -> None:
+        if current:
+            out.append("    " * braces + _join_line(current))
+            current.clear()
+
+    for token in tokens:
+        if token == "}":
+            flush()
+            braces = max(braces - 1, 0)
+            current.append(token)
+            flush()
+            continue
+        current.append(token)
+        if token == "(":
+            parens += 1
+        elif token == ")":
+            parens = max(parens - 1, 0)
+        elif token == "{":
+            flush()
+            braces += 1
+        elif token == ";" and parens == 0:
+            flush()
+    flush()
+    return out
+
+
+def split_tokens(text: str) -> list[str]:
+    """CodeXGLUE tokens of a tokenized string, without ``<s>``/``</s>``/``<pad>``."""
+    return [t for t in text.split() if t not in (BOS, EOS, "<pad>")]
+
+
+def detokenize(
+    text: str,
+    language: str,
+    literals: Literals | None = None,
+    *,
+    layout: bool = True,
+    data_dir: str | os.PathLike | None = None,
+) -> str:
+    """CodeXGLUE tokens -> raw code.
+
+    ``<s>``/``</s>`` are dropped, ``<EOL>`` becomes a newline, kept literals are restored (``U+0020`` -> space) and
+    bare placeholders become stand-ins: ``""`` for strings, the smallest integer that is not a kept number for
+    numbers, a letter that is not a kept char for chars. ``layout=True`` gives natural spacing and (Python)
+    approximate indentation / (Java) one statement per line; ``layout=False`` joins tokens with single spaces.
+    Either way ``retokenize(detokenize(t)) == t`` for dataset rows (tested on the real dev sets).
+    """
+    language = normalize_language(language)
+    literals = literals if literals is not None else load_literals(language, data_dir)
+    tokens = split_tokens(text)
+    if language == "python":
+        # Empty lines only occur at the edges (the dataset collapses runs of <EOL>); they keep edge newlines.
+        lines = [[_restore_placeholders(t, literals) for t in line] for line in _python_lines(tokens)]
+        if not layout:
+            return "\n".join(" ".join(line) for line in lines)
+        laid_out = iter(_indent_python([line for line in lines if line]))
+        return "\n".join(next(laid_out) if line else "" for line in lines)
+    raw = [_restore_placeholders(t, literals) for t in tokens]
+    if not layout:
+        return " ".join(raw)
+    return "\n".join(_java_lines(raw))
