@@ -1,0 +1,129 @@
+"""Pareto charts: a task's headline quality metric against FLOPs per token, and against energy when it was measured.
+
+The question a compression study asks is "which variants are not dominated": nothing else is both cheaper and
+better. The chart marks that frontier, labels every point with its variant, and draws the baseline as a star, so
+the trade-off can be read without the CSV. Energy is plotted only from rows whose energy figure has status
+``measured``; derived or unavailable energy is not mixed into a measured axis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeeff.leaderboard.schema import BASELINE_COLUMN, SAMPLE_COST_PREFIX, as_number
+from codeeff.leaderboard.table import Row, present_metrics, row_label
+
+
+@dataclass(frozen=True)
+class Axis:
+    name: str  # file-name tag
+    columns: tuple[str, ...]  # first column with values wins
+    label: str
+    measured_only: bool = False
+
+
+AXES: tuple[Axis, ...] = (
+    Axis("flops", ("flops_per_token", SAMPLE_COST_PREFIX + "flops"), "FLOPs per generated token (executed)"),
+    Axis("energy", ("energy_j_per_token",), "energy per generated token (J, measured)", measured_only=True),
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    label: str
+    is_baseline: bool
+
+
+def pareto_front(points: list[Point]) -> list[Point]:
+    """Points no other point beats on both axes (lower x and higher y), sorted by x."""
+    front: list[Point] = []
+    for p in sorted(points, key=lambda p: (p.x, -p.y)):
+        if not front or p.y > front[-1].y:
+            front.append(p)
+    return front
+
+
+def _label(row: Row) -> str:
+    model = Path(str(row.get("model") or "?")).name
+    variant = row.get("variant")
+    return f"{model}: {variant}" if variant else model
+
+
+def _points(rows: list[Row], axis: Axis, quality: str) -> tuple[list[Point], str | None]:
+    for column in axis.columns:
+        points = []
+        for row in rows:
+            x, y = as_number(row.get(column)), as_number(row.get(quality))
+            if x is None or y is None or (axis.measured_only and row.get("energy_status") != "measured"):
+                continue
+            is_base = bool(row.get(BASELINE_COLUMN)) and row.get(BASELINE_COLUMN) == row_label(row)
+            points.append(Point(x, y, _label(row), is_base))
+        if points:
+            return points, column
+    return [], None
+
+
+def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 5.0), dpi=120)
+    others = [p for p in points if not p.is_baseline]
+    base = [p for p in points if p.is_baseline]
+    if others:
+        ax.scatter([p.x for p in others], [p.y for p in others], s=45, color="tab:blue", label="variant", zorder=3)
+    if base:
+        ax.scatter([p.x for p in base], [p.y for p in base], s=220, marker="*", color="tab:red", label="baseline",
+                   zorder=4)  # fmt: skip
+    front = pareto_front(points)
+    ax.step([p.x for p in front], [p.y for p in front], where="post", color="tab:green", linestyle="--",
+            label="Pareto frontier", zorder=2)  # fmt: skip
+    for p in points:
+        ax.annotate(p.label, (p.x, p.y), textcoords="offset points", xytext=(6, 5), fontsize=8)
+    xs = [p.x for p in points]
+    if min(xs) > 0 and max(xs) / min(xs) > 20:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def write_plots(rows: list[Row], stem: Path, quality: str | None = None) -> tuple[list[Path], list[str]]:
+    """Write ``<stem>.<task>.pareto-<axis>.png`` for every task/axis with data; return (files, skip reasons)."""
+    written: list[Path] = []
+    skipped: list[str] = []
+    for task in sorted({str(r.get("task")) for r in rows}):
+        task_rows = [r for r in rows if r.get("task") == task]
+        metric = quality if quality else next(iter(present_metrics(task_rows)), None)
+        if metric is None:
+            skipped.append(f"{task}: no quality metric to plot")
+            continue
+        for axis in AXES:
+            points, column = _points(task_rows, axis, metric)
+            if not points:
+                why = "measured energy" if axis.measured_only else "FLOPs (no efficiency record / per-sample flops)"
+                skipped.append(f"{task}: no {axis.name} plot, no row has {why} and {metric}")
+                continue
+            path = stem.with_name(f"{stem.name}.{_safe(task)}.pareto-{axis.name}.png")
+            xlabel = axis.label if column == axis.columns[0] else f"{column} (per-sample mean)"
+            _draw(points, path, title=f"{task}: {metric} vs {axis.name}", xlabel=xlabel, ylabel=metric)
+            written.append(path)
+    return written, skipped

@@ -1,0 +1,164 @@
+"""Regression rules: per metric, which direction is better, how much worse is tolerated, and what counts as proof.
+
+Defaults cover every codeeff metric (quality: a drop of more than 2 points; cost: growth of more than 5 %), so the gate
+is useful without a rules file. A ``RULES.toml`` overrides or adds rules::
+
+    confidence = 0.95          # optional: bootstrap settings for the whole file
+    resamples = 2000
+    seed = 20240917
+
+    [metrics.ca]
+    direction = "higher"       # "higher" or "lower" is better
+    max_drop = 0.02            # absolute tolerance, in the metric's own units
+    # max_drop_rel = 0.05      # or relative to the baseline value (both given: the larger tolerance applies)
+    require_evidence = true    # a drop counts only if the paired-bootstrap CI says so
+    gate = true                # false: reported, never fails the gate
+
+    [metrics."exec_status_*"]  # glob patterns work; an exact name beats a pattern
+    gate = false
+
+Units: CA, EM, CodeBLEU (and parts), ROUGE-L, token accuracy and pass@k are fractions in [0, 1], so "2 points" is
+0.02; BLEU, chrF and edit similarity are on a 0-100 scale, so it is 2.0.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from codeeff.leaderboard.schema import base_metric
+
+try:  # Python >= 3.11; on 3.10 the same parser is the `tomli` package
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - depends on the interpreter
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the file and the offending key."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    higher_is_better: bool
+    max_drop: float | None = None
+    max_drop_rel: float | None = None
+    require_evidence: bool = True
+    gate: bool = True
+    # Wall-clock, throughput, memory and energy depend on the machine: only gate when both runs share one.
+    machine_dependent: bool = False
+
+    def tolerance(self, baseline_value: float) -> float:
+        """The allowed worsening, in metric units, for this baseline value."""
+        candidates = [self.max_drop] if self.max_drop is not None else []
+        if self.max_drop_rel is not None:
+            candidates.append(self.max_drop_rel * abs(baseline_value))
+        return max(candidates) if candidates else 0.0
+
+    def describe(self) -> str:
+        parts = []
+        if self.max_drop is not None:
+            parts.append(f"{self.max_drop:g}")
+        if self.max_drop_rel is not None:
+            parts.append(f"{self.max_drop_rel:.0%}")
+        verb = "drop" if self.higher_is_better else "growth"
+        return f"{verb} <= {' or '.join(parts) or '0'}"
+
+
+def _quality(max_drop: float) -> Rule:
+    return Rule(higher_is_better=True, max_drop=max_drop)
+
+
+def _cost(higher_is_better: bool = False, *, evidence: bool = False, machine: bool = False) -> Rule:
+    return Rule(higher_is_better, max_drop_rel=0.05, require_evidence=evidence, machine_dependent=machine)
+
+
+_INFO = Rule(higher_is_better=True, gate=False, require_evidence=False)
+
+DEFAULT_RULES: dict[str, Rule] = {
+    **{m: _quality(0.02) for m in ("ca", "ca_type1", "ca_type2", "ca_type3", "ca_type4", "pass@*")},
+    **{m: _quality(0.02) for m in ("codebleu", "codebleu_*", "rougeL", "rougeL_code", "token_accuracy")},
+    **{m: _quality(0.02) for m in ("exact_match", "exact_match_cxg", "exact_match_plain")},
+    **{m: _quality(2.0) for m in ("bleu", "bleu_cxg", "chrf", "edit_similarity")},
+    "levenshtein_distance": Rule(higher_is_better=False, max_drop_rel=0.05),
+    "exec_status_*": _INFO,
+    # Cost figures of the efficiency record: deterministic ones need no statistics, any growth beyond 5 % is real.
+    **{m: _cost() for m in ("params", "param_bytes", "flops_per_token", "flops_dense_per_token")},
+    **{m: _cost() for m in ("layers_per_token", "kv_cache_bytes")},
+    "compression_ratio": _cost(higher_is_better=True),
+    "tokens_per_s": _cost(higher_is_better=True, machine=True),
+    **{m: _cost(machine=True) for m in ("latency_s_mean", "prefill_s", "decode_s", "peak_memory_bytes")},
+    **{m: _cost(machine=True) for m in ("energy_j", "energy_j_per_token")},
+    # Per-sample cost means from codeeff tasks: they vary per document, so use the paired samples.
+    **{m: _cost(evidence=True) for m in ("sample_flops", "sample_flops_dense", "sample_layers_per_token")},
+    **{m: _cost(evidence=True, machine=True) for m in ("sample_latency_s", "sample_energy_j")},
+    "gen_tokens": _INFO,
+    "sample_gen_tokens": _INFO,
+}
+_KEYS = {f.name for f in fields(Rule)} - {"higher_is_better"} | {"direction"}
+_SETTINGS = ("confidence", "resamples", "seed")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: dict[str, Rule]
+    settings: dict[str, Any]
+
+    def for_metric(self, column: str) -> Rule | None:
+        """The rule for a metric column (filters ignored): exact name first, then the longest matching pattern."""
+        name = base_metric(column)
+        if name in self.rules:
+            return self.rules[name]
+        patterns = [p for p in self.rules if any(ch in p for ch in "*?[") and fnmatch.fnmatchcase(name, p)]
+        return self.rules[max(patterns, key=len)] if patterns else None
+
+
+def _parse_rule(name: str, table: Any, base: Rule | None, source: str) -> Rule:
+    if not isinstance(table, dict):
+        raise RulesError(f"{source}: [metrics.{name}] must be a table")
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise RulesError(f"{source}: [metrics.{name}] unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}")
+    direction = table.get("direction")
+    if direction not in (None, "higher", "lower"):
+        raise RulesError(f"{source}: [metrics.{name}] direction must be 'higher' or 'lower', got {direction!r}")
+    if base is None and direction is None:
+        raise RulesError(f"{source}: [metrics.{name}] is not a known metric; give its direction")
+    changes: dict[str, Any] = {k: v for k, v in table.items() if k != "direction"}
+    for key in ("max_drop", "max_drop_rel"):
+        value = changes.get(key)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or value < 0):
+            raise RulesError(f"{source}: [metrics.{name}] {key} must be a non-negative number, got {value!r}")
+    for key in ("require_evidence", "gate", "machine_dependent"):
+        if key in changes and not isinstance(changes[key], bool):
+            raise RulesError(f"{source}: [metrics.{name}] {key} must be true or false")
+    if direction is not None:
+        changes["higher_is_better"] = direction == "higher"
+    start = base or Rule(higher_is_better=direction == "higher")
+    return replace(start, **changes)
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Default rules, overridden by ``path`` (TOML) when given."""
+    rules = dict(DEFAULT_RULES)
+    settings: dict[str, Any] = {}
+    if path is None:
+        return RuleSet(rules, settings)
+    source = str(path)
+    try:
+        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RulesError(f"{source}: cannot read rules: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{source}: invalid TOML: {exc}") from exc
+    unknown = set(document) - {"metrics", *_SETTINGS}
+    if unknown:
+        raise RulesError(
+            f"{source}: unknown top-level keys {sorted(unknown)}; allowed: metrics, {', '.join(_SETTINGS)}"
+        )
+    settings = {k: document[k] for k in _SETTINGS if k in document}
+    for name, table in (document.get("metrics") or {}).items():
+        rules[name] = _parse_rule(name, table, RuleSet(rules, {}).for_metric(name), source)
+    return RuleSet(rules, settings)

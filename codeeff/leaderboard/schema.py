@@ -1,0 +1,340 @@
+"""The leaderboard's column schema (``codeeff.leaderboard/1``) and how one (results file, task) becomes one row.
+
+Why a fixed schema: leaderboards are read by scripts and diffed in review, so every known column is always present
+(empty when a run did not report it), in the same order, whatever runs went in. Metrics nobody listed here are kept
+too, appended after the known ones in name order. Missing values are empty cells, never 0: a plain ``--model hf`` run
+has no efficiency record, so its cost columns stay empty rather than claiming free inference.
+
+Column groups, in order: :data:`IDENTITY_COLUMNS`, :data:`PROVENANCE_COLUMNS`, quality (:data:`QUALITY_METRICS`,
+each followed by ``<metric>_stderr``), unknown metrics (same pairing), cost (:data:`COST_COLUMNS`), then deltas
+against the baseline row (:func:`delta_columns`). A metric reported under an lm-eval filter other than ``none`` is
+named ``<metric>[<filter>]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from typing import Any
+
+from codeeff.leaderboard.load import TaskRun
+
+SCHEMA_VERSION = "codeeff.leaderboard/1"
+ROW_KEY = ("model", "spec_hash", "task")
+
+IDENTITY_COLUMNS: tuple[str, ...] = (
+    "model",
+    "variant",
+    "spec_hash",
+    "task",
+    "model_backend",
+    "model_args",
+    "codeeff_version",
+    "lm_eval_version",
+    "transformers_version",
+    "torch_version",
+    "device",
+    "dtype",
+    "batch_size",
+    "date",
+    "env_fingerprint",
+)
+# What decides whether two rows may be compared at all (the regression gate checks these), and where they came from.
+PROVENANCE_COLUMNS: tuple[str, ...] = (
+    "task_version",
+    "n_shot",
+    "split",
+    "dataset",
+    "data_sha256",
+    "task_hash",
+    "limit",
+    "n_samples",
+    "gen_kwargs",
+    "metric_signatures",
+    "sandbox",
+    "results_file",
+    "samples_file",
+)
+QUALITY_METRICS: tuple[str, ...] = (
+    "ca",
+    "ca_type1",
+    "ca_type2",
+    "ca_type3",
+    "ca_type4",
+    "pass@1",
+    "codebleu",
+    "codebleu_ngram",
+    "codebleu_weighted_ngram",
+    "codebleu_syntax",
+    "codebleu_dataflow",
+    "bleu",
+    "bleu_cxg",
+    "chrf",
+    "rougeL",
+    "rougeL_code",
+    "exact_match",
+    "exact_match_cxg",
+    "exact_match_plain",
+    "edit_similarity",
+    "levenshtein_distance",
+    "token_accuracy",
+)
+# Run-level figures of the efficiency record (results["config"]["efficiency"]["figures"]), by their contract names.
+EFFICIENCY_FIGURES: tuple[str, ...] = (
+    "params",
+    "param_bytes",
+    "compression_ratio",
+    "flops_per_token",
+    "flops_dense_per_token",
+    "layers_per_token",
+    "tokens_per_s",
+    "latency_s_mean",
+    "prefill_s",
+    "decode_s",
+    "peak_memory_bytes",
+    "kv_cache_bytes",
+    "energy_j",
+    "energy_j_per_token",
+    "gen_tokens",
+)
+# Per-sample cost metrics codeeff tasks emit (codeeff.model_adapters.stats.COST_METRICS), averaged per task.
+SAMPLE_COST_METRICS: tuple[str, ...] = (
+    "flops",
+    "flops_dense",
+    "latency_s",
+    "gen_tokens",
+    "layers_per_token",
+    "energy_j",
+)
+SAMPLE_COST_PREFIX = "sample_"
+COST_COLUMNS: tuple[str, ...] = (
+    *EFFICIENCY_FIGURES,
+    *(SAMPLE_COST_PREFIX + name for name in SAMPLE_COST_METRICS),
+    "energy_status",
+    "energy_reason",
+    "cost_status",
+    "cache_used",
+)
+COST_METRIC_COLUMNS: tuple[str, ...] = COST_COLUMNS[: len(EFFICIENCY_FIGURES) + len(SAMPLE_COST_METRICS)]
+DELTA_PREFIX = "delta_"
+BASELINE_COLUMN = "baseline"
+_STDERR_SUFFIX = "_stderr"
+_NOT_METRICS = {"alias", "name", "sample_len", "sample_count", " ", ""}
+
+
+def metric_column(metric: str, filter_name: str | None) -> str:
+    """Column name of a metric reported under an lm-eval filter (``none`` is the plain name)."""
+    return metric if filter_name in (None, "", "none") else f"{metric}[{filter_name}]"
+
+
+def base_metric(column: str) -> str:
+    """``exact_match[strict]`` -> ``exact_match`` (rules and directions are per metric, not per filter)."""
+    return column.split("[", 1)[0]
+
+
+def stderr_column(column: str) -> str:
+    metric, bracket, rest = column.partition("[")
+    return f"{metric}{_STDERR_SUFFIX}{bracket}{rest}"
+
+
+def is_cost_column(column: str) -> bool:
+    return column in COST_METRIC_COLUMNS
+
+
+def as_number(value: Any) -> float | None:
+    """A finite number from a cell or JSON value; None for empty, ``N/A``, text, NaN or inf (never 0 by default)."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str) and value.strip():
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _compact_json(value: Any) -> str | None:
+    if value in (None, {}, [], ""):
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _task_metrics(run: TaskRun) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(values, stderrs) keyed by column, from ``results[task]``'s ``metric,filter`` keys."""
+    values: dict[str, Any] = {}
+    stderrs: dict[str, Any] = {}
+    for key, value in ((run.data.get("results") or {}).get(run.task) or {}).items():
+        metric, _, filter_name = key.partition(",")
+        if metric in _NOT_METRICS or not filter_name:
+            continue
+        if metric.endswith(_STDERR_SUFFIX):
+            stderrs[metric_column(metric[: -len(_STDERR_SUFFIX)], filter_name)] = as_number(value)
+        else:
+            values[metric_column(metric, filter_name)] = as_number(value)
+    return values, stderrs
+
+
+def _efficiency_figures(run: TaskRun) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(figures, record) of the efficiency record; a per-task breakdown, when the record has one, wins."""
+    record = ((run.data.get("config") or {}).get("efficiency")) or {}
+    if not isinstance(record, dict):
+        return {}, {}
+    per_task = ((record.get("tasks") or {}).get(run.task) or {}).get("figures") if record.get("tasks") else None
+    figures = per_task or record.get("figures") or {}
+    return (figures if isinstance(figures, dict) else {}), record
+
+
+def _date(run: TaskRun) -> str | None:
+    stamp = as_number(run.data.get("date"))
+    if stamp is not None:
+        return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    match = re.match(r"(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)", run.file.timestamp)
+    return f"{match.group(1)}T{match.group(2)}:{match.group(3)}:{match.group(4)}" if match else None
+
+
+def _torch_version(data: dict[str, Any], packages: dict[str, Any]) -> str | None:
+    if packages.get("torch"):
+        return str(packages["torch"])
+    match = re.search(r"PyTorch version: (\S+)", str(data.get("pretty_env_info") or ""))
+    return match.group(1) if match else None
+
+
+def _model_args(config: dict[str, Any]) -> dict[str, Any]:
+    args = config.get("model_args")
+    if isinstance(args, dict):
+        return args
+    if isinstance(args, str):  # older lm-eval wrote "k=v,k=v"
+        return dict(part.split("=", 1) for part in args.split(",") if "=" in part)
+    return {}
+
+
+def _identity(run: TaskRun, record: dict[str, Any]) -> dict[str, Any]:
+    data = run.data
+    config = data.get("config") or {}
+    args = _model_args(config)
+    codeeff_block = data.get("codeeff") or {}
+    environment = codeeff_block.get("environment") or {}
+    variant = record.get("variant") or {}
+    dtype = args.get("dtype") or args.get("torch_dtype") or config.get("model_dtype")
+    return {
+        "model": data.get("model_name") or args.get("pretrained") or config.get("model"),
+        "variant": variant.get("summary"),
+        "spec_hash": variant.get("hash"),
+        "task": run.task,
+        "model_backend": config.get("model"),
+        "model_args": _compact_json(args),
+        "codeeff_version": codeeff_block.get("version"),
+        "lm_eval_version": data.get("lm_eval_version"),
+        "transformers_version": data.get("transformers_version"),
+        "torch_version": _torch_version(data, environment.get("packages") or {}),
+        "device": config.get("device"),
+        "dtype": str(dtype).removeprefix("torch.") if dtype else None,
+        "batch_size": config.get("batch_size"),
+        "date": _date(run),
+        "env_fingerprint": environment.get("hash"),
+    }
+
+
+def _provenance(run: TaskRun) -> dict[str, Any]:
+    data, task = run.data, run.task
+    task_config = (data.get("configs") or {}).get(task) or {}
+    codeeff_block = data.get("codeeff") or {}
+    recorded = (codeeff_block.get("data") or {}).get(task) or {}
+    sandbox = (codeeff_block.get("sandbox") or {}).get(task) or {}
+    dataset = recorded.get("source") or "/".join(
+        str(p) for p in (task_config.get("dataset_path"), task_config.get("dataset_name")) if p
+    )
+    counts = (data.get("n-samples") or {}).get(task) or {}
+    sample_len = ((data.get("results") or {}).get(task) or {}).get("sample_len")
+    return {
+        "task_version": (data.get("versions") or {}).get(task),
+        "n_shot": (data.get("n-shot") or {}).get(task),
+        "split": recorded.get("split") or task_config.get("test_split") or task_config.get("validation_split"),
+        "dataset": dataset or None,
+        "data_sha256": recorded.get("sha256"),
+        "task_hash": (data.get("task_hashes") or {}).get(task),
+        "limit": (data.get("config") or {}).get("limit"),
+        "n_samples": counts.get("effective", sample_len),
+        "gen_kwargs": _compact_json(task_config.get("generation_kwargs")),
+        "metric_signatures": _compact_json((codeeff_block.get("signatures") or {}).get(task)),
+        "sandbox": "/".join(str(sandbox[k]) for k in ("backend", "isolation") if sandbox.get(k)) or None,
+        "results_file": str(run.file.path),
+        "samples_file": str(run.samples_path) if run.samples_path else None,
+    }
+
+
+def _cost(run: TaskRun, figures: dict[str, Any], record: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    statuses: dict[str, str] = {}
+    for name in EFFICIENCY_FIGURES:
+        figure = figures.get(name)
+        if isinstance(figure, dict):
+            row[name] = as_number(figure.get("value"))
+            if figure.get("status"):
+                statuses[name] = str(figure["status"])
+    if not figures:  # no efficiency record: only the one cost figure lm-eval itself measured
+        row["params"] = as_number((run.data.get("config") or {}).get("model_num_parameters"))
+        if row["params"] is not None:
+            statuses["params"] = "measured (lm-eval model_num_parameters)"
+    for name in SAMPLE_COST_METRICS:
+        row[SAMPLE_COST_PREFIX + name] = values.pop(name, None)
+    energy = figures.get("energy_j_per_token") or figures.get("energy_j") or {}
+    if isinstance(energy, dict) and energy:
+        row["energy_status"] = energy.get("status")
+        row["energy_reason"] = energy.get("reason")
+    row["cost_status"] = _compact_json(statuses)
+    row["cache_used"] = record.get("cache_used")
+    return row
+
+
+def build_row(run: TaskRun) -> dict[str, Any]:
+    """One leaderboard row for one task of one results file (values as Python objects, missing as None)."""
+    figures, record = _efficiency_figures(run)
+    values, stderrs = _task_metrics(run)
+    row = _identity(run, record) | _provenance(run)
+    row.update(_cost(run, figures, record, values))
+    for column, value in values.items():
+        row[column] = value
+        row[stderr_column(column)] = stderrs.get(column)
+    return row
+
+
+def metric_columns_of(columns: list[str] | set[str]) -> list[str]:
+    """The quality metric columns among ``columns``: known ones in schema order, then unknown ones by name."""
+    fixed = set(IDENTITY_COLUMNS) | set(PROVENANCE_COLUMNS) | set(COST_COLUMNS) | {BASELINE_COLUMN}
+    unknown = sorted(
+        c
+        for c in columns
+        if c not in fixed and c not in QUALITY_METRICS and not c.startswith(DELTA_PREFIX) and _STDERR_SUFFIX not in c
+    )
+    return [*QUALITY_METRICS, *unknown]
+
+
+def delta_columns(metric: str) -> tuple[str, ...]:
+    """Delta columns of one metric: absolute difference, relative % (cost only), paired-bootstrap CI bounds."""
+    delta = DELTA_PREFIX + metric
+    if is_cost_column(metric):
+        return (delta, f"{delta}_pct")
+    return (delta, f"{delta}_ci_low", f"{delta}_ci_high", f"{delta}_paired_n")
+
+
+def columns_for(all_keys: set[str]) -> list[str]:
+    """The full, ordered column list for rows whose keys are ``all_keys`` (fixed part always present)."""
+    quality = metric_columns_of(all_keys)
+    columns = [*IDENTITY_COLUMNS, *PROVENANCE_COLUMNS]
+    for metric in quality:
+        columns += [metric, stderr_column(metric)]
+    columns += list(COST_COLUMNS)
+    columns.append(BASELINE_COLUMN)
+    for metric in [*quality, *COST_METRIC_COLUMNS]:
+        columns += delta_columns(metric)
+    return columns
+
+
+def row_key(row: dict[str, Any]) -> tuple[str, str, str]:
+    return tuple(str(row.get(k) or "") for k in ROW_KEY)  # type: ignore[return-value]

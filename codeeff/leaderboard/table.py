@@ -1,0 +1,197 @@
+"""The leaderboard table: merge rows into a CSV idempotently, compute deltas against a baseline, write CSV/Markdown.
+
+Rows are dicts keyed by column (see :mod:`.schema`); a row's identity is (model, spec hash, task), so feeding the same
+or a newer run again replaces its row instead of adding one. Deltas are recomputed for every row on every write,
+because adding a row can change nothing else but choosing another baseline changes them all. Files are written to a
+temporary name and renamed, so an interrupted write never leaves half a leaderboard.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codeeff.leaderboard.bootstrap import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
+from codeeff.leaderboard.samples import paired_delta
+from codeeff.leaderboard.schema import (
+    BASELINE_COLUMN,
+    COST_METRIC_COLUMNS,
+    DELTA_PREFIX,
+    as_number,
+    columns_for,
+    metric_columns_of,
+    row_key,
+)
+
+_PATH_COLUMNS = ("results_file", "samples_file")
+Row = dict[str, Any]
+
+
+class TableError(ValueError):
+    """A leaderboard that cannot be built as asked (e.g. an ambiguous baseline); the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    confidence: float = DEFAULT_CONFIDENCE
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = DEFAULT_SEED
+
+
+def row_label(row: Row) -> str:
+    """``model@spec_hash`` (or just the model for runs without a codeeff variant): how rows are named to users."""
+    return f"{row.get('model')}@{row['spec_hash']}" if row.get("spec_hash") else str(row.get("model"))
+
+
+def _matches(row: Row, selector: str) -> bool:
+    spec_hash = str(row.get("spec_hash") or "")
+    return selector in (row_label(row), row.get("variant"), row.get("model"), spec_hash) or (
+        len(selector) >= 4 and spec_hash.startswith(selector)
+    )
+
+
+def select(rows: list[Row], selector: str, task: str) -> list[Row]:
+    """Rows of ``task`` matching ``selector`` (a spec hash or its prefix, a variant summary, a model, model@hash)."""
+    return [r for r in rows if r.get("task") == task and _matches(r, selector)]
+
+
+def merge(existing: list[Row], new: list[Row]) -> list[Row]:
+    """Existing rows updated by new ones with the same identity (the newer date wins among new duplicates)."""
+    merged: dict[tuple[str, str, str], Row] = {row_key(r): r for r in existing}
+    latest: dict[tuple[str, str, str], Row] = {}
+    for row in new:
+        key = row_key(row)
+        if key not in latest or str(row.get("date") or "") >= str(latest[key].get("date") or ""):
+            latest[key] = row
+    merged.update(latest)
+    return sorted(merged.values(), key=lambda r: (str(r.get("task")), *row_key(r)))
+
+
+def _strip_deltas(row: Row) -> Row:
+    return {k: v for k, v in row.items() if not k.startswith(DELTA_PREFIX) and k != BASELINE_COLUMN}
+
+
+def _baseline_for(rows: list[Row], task: str, selector: str) -> Row | None:
+    found = select(rows, selector, task)
+    if len(found) > 1:
+        names = ", ".join(sorted(row_label(r) for r in found))
+        raise TableError(f"baseline {selector!r} matches {len(found)} rows of task {task}: {names}; use model@hash")
+    return found[0] if found else None
+
+
+def _fill_deltas(row: Row, base: Row, metrics: list[str], settings: BootstrapSettings) -> None:
+    for metric in metrics:
+        cand_value, base_value = as_number(row.get(metric)), as_number(base.get(metric))
+        if cand_value is None or base_value is None:
+            continue
+        delta = DELTA_PREFIX + metric
+        row[delta] = cand_value - base_value
+        if metric in COST_METRIC_COLUMNS:
+            row[f"{delta}_pct"] = 100.0 * (cand_value - base_value) / abs(base_value) if base_value else None
+        elif row is not base:
+            paired = paired_delta(
+                base, row, metric, confidence=settings.confidence, resamples=settings.resamples, seed=settings.seed
+            )
+            if paired.interval is not None:
+                row[f"{delta}_ci_low"] = paired.interval.low
+                row[f"{delta}_ci_high"] = paired.interval.high
+                row[f"{delta}_paired_n"] = paired.interval.n
+
+
+def apply_deltas(rows: list[Row], selector: str | None, settings: BootstrapSettings) -> list[str]:
+    """Recompute every row's deltas against the baseline ``selector`` (per task); return warnings for the user.
+
+    Without a selector, each task keeps the baseline its rows named before (so updating a leaderboard does not
+    silently drop its deltas). Returns rows' tasks that have no baseline as warnings, not errors: a leaderboard of
+    several tasks may have a baseline for only some.
+    """
+    warnings: list[str] = []
+    previous = {r.get("task"): r.get(BASELINE_COLUMN) for r in rows if r.get(BASELINE_COLUMN)}
+    rows[:] = [_strip_deltas(r) | {BASELINE_COLUMN: None} for r in rows]
+    metrics = [*metric_columns_of({k for r in rows for k in r}), *COST_METRIC_COLUMNS]
+    for task in sorted({str(r.get("task")) for r in rows}):
+        task_selector = selector or previous.get(task)
+        if not task_selector:
+            continue
+        base = _baseline_for(rows, task, task_selector)
+        if base is None:
+            warnings.append(f"task {task}: no row matches baseline {task_selector!r}; its deltas are empty")
+            continue
+        for row in (r for r in rows if r.get("task") == task):
+            row[BASELINE_COLUMN] = row_label(base)
+            _fill_deltas(row, base, metrics, settings)
+    return warnings
+
+
+def _format_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def _relative(path: str | None, base_dir: Path) -> str | None:
+    if not path:
+        return None
+    try:
+        return os.path.relpath(Path(path).resolve(), base_dir.resolve())
+    except ValueError:  # another drive (Windows)
+        return str(path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(rows: list[Row], path: Path) -> list[str]:
+    """Write rows with the full ordered schema; file paths are stored relative to the CSV's folder."""
+    columns = columns_for({k for r in rows for k in r})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        cells = {c: _format_cell(row.get(c)) for c in columns}
+        for column in _PATH_COLUMNS:
+            cells[column] = _format_cell(_relative(row.get(column), path.parent))
+        writer.writerow(cells)
+    atomic_write_text(path, buffer.getvalue())
+    return columns
+
+
+def read_csv(path: Path) -> list[Row]:
+    """Rows of a leaderboard CSV (empty cells -> None; file paths resolved against the CSV's folder)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"model", "task"} <= set(reader.fieldnames):
+                raise TableError(f"{path}: not a codeeff leaderboard CSV (no model/task columns)")
+            rows = [{k: (v if v != "" else None) for k, v in r.items() if k is not None} for r in reader]
+    except OSError as exc:
+        raise TableError(f"{path}: cannot read: {exc}") from exc
+    for row in rows:
+        for column in _PATH_COLUMNS:
+            if row.get(column) and not Path(row[column]).is_absolute():
+                row[column] = str((path.parent / row[column]).resolve())
+    return rows
+
+
+def present_metrics(rows: list[Row]) -> list[str]:
+    """Quality metric columns with a value in at least one row (schema order)."""
+    return [m for m in metric_columns_of({k for r in rows for k in r}) if any(r.get(m) is not None for r in rows)]
