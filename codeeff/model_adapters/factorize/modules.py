@@ -16,9 +16,9 @@ def linear_from(weight: torch.Tensor, bias: torch.Tensor | None = None) -> nn.Li
     """An ``nn.Linear`` holding exactly ``weight`` (and ``bias``), on their device and dtype, in eval mode."""
     out_features, in_features = weight.shape
     layer = nn.Linear(in_features, out_features, bias=bias is not None, device="meta")
-    layer.weight = nn.Parameter(weight.detach().clone(), requires_grad=False)
+    layer.weight = nn.Parameter(weight.detach().contiguous().clone(), requires_grad=False)
     if bias is not None:
-        layer.bias = nn.Parameter(bias.detach().clone(), requires_grad=False)
+        layer.bias = nn.Parameter(bias.detach().contiguous().clone(), requires_grad=False)
     return layer.eval()
 
 

@@ -10,11 +10,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from codeeff.model_adapters.arch import ArchSpec
+from codeeff.model_adapters.spec import VariantSpecError
 
 METHODS = ("svd", "globalfact", "mass")
 
 
-class FactorizeSpecError(ValueError):
+class FactorizeSpecError(VariantSpecError):
     """A factorization spec that cannot apply to this model (the message says which argument and why)."""
 
 
@@ -95,8 +96,8 @@ class FactorizeSpec:
             return
         if (self.rank is None) == (self.ratio is None):
             raise FactorizeSpecError(f"{self.method} needs exactly one of rank= or ratio=")
-        if self.ratio is not None and not 0 < self.ratio:
-            raise FactorizeSpecError(f"factorize ratio must be > 0, got {self.ratio}")
+        if self.ratio is not None and not 0 < self.ratio <= 1:
+            raise FactorizeSpecError(f"param_ratio must be in (0, 1], got {self.ratio}")
         if self.method == "globalfact" and self.init not in (1, 2):
             raise FactorizeSpecError(f"globalfact init must be 1 or 2, got {self.init}")
         if self.act_aware and self.method != "svd":
