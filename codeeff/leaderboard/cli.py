@@ -20,6 +20,7 @@ from codeeff.leaderboard.table import (
     TableError,
     apply_deltas,
     atomic_write_text,
+    baselines_of,
     merge,
     read_csv,
     write_csv,
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         new_rows = [build_row(run) for run in load_task_runs(args.results)]
         existing = read_csv(args.output) if args.output.exists() else []
         rows = merge(existing, new_rows)
-        warnings = apply_deltas(rows, args.baseline, settings)
+        warnings = apply_deltas(rows, args.baseline, settings, previous=baselines_of(existing))
         write_csv(rows, args.output)
     except (ResultsError, TableError, ValueError) as exc:
         print(f"codeeff leaderboard: error: {exc}", file=sys.stderr)

@@ -53,7 +53,8 @@ def _label(row: Row) -> str:
     return f"{model}: {variant}" if variant else model
 
 
-def _points(rows: list[Row], axis: Axis, quality: str) -> tuple[list[Point], str | None]:
+def _points(rows: list[Row], axis: Axis, quality: str) -> tuple[list[Point], str | None, int]:
+    """Points of the first column of ``axis`` that has any, that column, and how many rows had to be left out."""
     for column in axis.columns:
         points = []
         for row in rows:
@@ -61,13 +62,14 @@ def _points(rows: list[Row], axis: Axis, quality: str) -> tuple[list[Point], str
             if x is None or y is None or (axis.measured_only and row.get("energy_status") != "measured"):
                 continue
             is_base = bool(row.get(BASELINE_COLUMN)) and row.get(BASELINE_COLUMN) == row_label(row)
-            points.append(Point(x, y, _label(row), is_base))
+            label = _label(row) + (" (baseline)" if is_base else "")
+            points.append(Point(x, y, label, is_base))
         if points:
-            return points, column
-    return [], None
+            return points, column, len(rows) - len(points)
+    return [], None, len(rows)
 
 
-def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: str) -> None:
+def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: str, footnote: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,6 +91,9 @@ def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: s
     xs = [p.x for p in points]
     if min(xs) > 0 and max(xs) / min(xs) > 20:
         ax.set_xscale("log")
+    ax.margins(x=0.15, y=0.12)
+    if footnote:
+        fig.text(0.01, 0.01, footnote, fontsize=7, color="dimgray")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -117,13 +122,15 @@ def write_plots(rows: list[Row], stem: Path, quality: str | None = None) -> tupl
             skipped.append(f"{task}: no quality metric to plot")
             continue
         for axis in AXES:
-            points, column = _points(task_rows, axis, metric)
+            points, column, left_out = _points(task_rows, axis, metric)
             if not points:
                 why = "measured energy" if axis.measured_only else "FLOPs (no efficiency record / per-sample flops)"
                 skipped.append(f"{task}: no {axis.name} plot, no row has {why} and {metric}")
                 continue
             path = stem.with_name(f"{stem.name}.{_safe(task)}.pareto-{axis.name}.png")
             xlabel = axis.label if column == axis.columns[0] else f"{column} (per-sample mean)"
-            _draw(points, path, title=f"{task}: {metric} vs {axis.name}", xlabel=xlabel, ylabel=metric)
+            footnote = f"{left_out} row(s) without {column} or {metric} not shown" if left_out else ""
+            _draw(points, path, title=f"{task}: {metric} vs {xlabel.split(' (')[0]}", xlabel=xlabel, ylabel=metric,
+                  footnote=footnote)  # fmt: skip
             written.append(path)
     return written, skipped

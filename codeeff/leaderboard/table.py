@@ -103,15 +103,17 @@ def _fill_deltas(row: Row, base: Row, metrics: list[str], settings: BootstrapSet
                 row[f"{delta}_paired_n"] = paired.interval.n
 
 
-def apply_deltas(rows: list[Row], selector: str | None, settings: BootstrapSettings) -> list[str]:
+def apply_deltas(
+    rows: list[Row], selector: str | None, settings: BootstrapSettings, previous: dict[str, str] | None = None
+) -> list[str]:
     """Recompute every row's deltas against the baseline ``selector`` (per task); return warnings for the user.
 
-    Without a selector, each task keeps the baseline its rows named before (so updating a leaderboard does not
-    silently drop its deltas). Returns rows' tasks that have no baseline as warnings, not errors: a leaderboard of
+    Without a selector, each task keeps the baseline ``previous`` names for it (the CSV's rows before the update,
+    see :func:`baselines_of`), so updating a leaderboard does not silently drop its deltas. Returns rows' tasks that have no baseline as warnings, not errors: a leaderboard of
     several tasks may have a baseline for only some.
     """
     warnings: list[str] = []
-    previous = {r.get("task"): r.get(BASELINE_COLUMN) for r in rows if r.get(BASELINE_COLUMN)}
+    previous = previous if previous is not None else baselines_of(rows)
     rows[:] = [_strip_deltas(r) | {BASELINE_COLUMN: None} for r in rows]
     metrics = [*metric_columns_of({k for r in rows for k in r}), *COST_METRIC_COLUMNS]
     for task in sorted({str(r.get("task")) for r in rows}):
@@ -126,6 +128,11 @@ def apply_deltas(rows: list[Row], selector: str | None, settings: BootstrapSetti
             row[BASELINE_COLUMN] = row_label(base)
             _fill_deltas(row, base, metrics, settings)
     return warnings
+
+
+def baselines_of(rows: list[Row]) -> dict[str, str]:
+    """Task -> the baseline label its rows carry (how an existing leaderboard remembers its baseline)."""
+    return {str(r.get("task")): str(r[BASELINE_COLUMN]) for r in rows if r.get(BASELINE_COLUMN)}
 
 
 def _format_cell(value: Any) -> str:
