@@ -1,0 +1,64 @@
+"""``codexglue_line_py150`` / ``codexglue_line_javacorpus``: complete the next line, CodeXGLUE's definition.
+
+The model sees the file prefix (detokenized unless ``cxg_prompt_format=tokens``); its output is re-tokenized into
+CodeXGLUE tokens and cut at the line end of the document's :class:`~codeeff.tasks.codexglue.lines.LineRule` before
+scoring. Python generation stops at a newline (or ``<EOL>`` in token format). Java generation does *not* stop at a
+newline: a Java line ends at ``;``/``}`` (or before ``{``), which raw code may place after a line break; it runs to
+``max_gen_toks`` and is cut afterwards (status ``no_line_end`` when no line end came within the budget).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codeeff.model_adapters.stats import cost_metrics
+from codeeff.provenance import record_dataset
+from codeeff.tasks.codexglue import scoring, text
+from codeeff.tasks.codexglue.lines import cut_line, rule_for
+from codeeff.tasks.codexglue.sources import SourceConfig, load_line_rows
+
+
+def load(task: str, language: str, **metadata: Any) -> dict[str, Any]:
+    """lm-eval ``custom_dataset``: ``{"test": Dataset}`` of line-completion documents (see docs/completion.md)."""
+    import datasets
+
+    config = SourceConfig.from_metadata(metadata)
+    fmt = text.prompt_format(metadata)
+    rule = rule_for(language, config.source, metadata.get("cxg_line_rule"))
+    rows, origin = load_line_rows(config, language, rule)
+    text.register_literals(language, config.data_dir)
+    docs = [
+        {
+            "id": row.id,
+            "language": language,
+            "source": origin.source,
+            "line_rule": rule.value,
+            "prompt_format": fmt,
+            "context": row.input,
+            "reference": row.gt,
+        }
+        for row in rows
+    ]
+    record_dataset(task, **origin.as_record(), line_rule=rule.value, prompt_format=fmt)
+    return {"test": datasets.Dataset.from_list(docs)}
+
+
+def predicted_line(response: str, doc: dict[str, Any]) -> tuple[list[str], str]:
+    """The first line of a model's output as CodeXGLUE tokens, and the sample's status."""
+    tokens = text.response_tokens(response, doc["language"], doc["prompt_format"])
+    line, ended = cut_line(tokens, doc["line_rule"])
+    if not line:
+        return line, "empty: the output holds no code token before the line end"
+    if not ended and doc["language"] == "java":
+        return line, "no_line_end: no line end (; or }) within the generation budget; scored as generated"
+    return line, scoring.OK
+
+
+def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
+    response = results[0]
+    line, status = predicted_line(str(response), doc)
+    return {
+        **scoring.line_metrics(" ".join(line), doc["reference"], doc["language"]),
+        "status": status,
+        **cost_metrics(response),
+    }
