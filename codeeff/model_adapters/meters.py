@@ -1,0 +1,224 @@
+"""Wall time, peak memory, energy and the environment fingerprint -- measured, or null with the reason.
+
+Energy: Zeus (``pip install codeeff[energy]``) reads NVML GPU energy counters and Intel RAPL. Its counters update
+about every 100 ms, so energy is measured over *segments* of consecutive batches merged until they last >= 1 s, then
+attributed to the segment's requests in proportion to their FLOPs (status ``attributed``). Without a sensor --
+no CUDA GPU and no readable ``/sys/class/powercap`` -- every energy figure is ``null`` with the reason; Zeus is not
+even imported (it takes seconds), and a 0 J reading is never reported as a measurement.
+
+Peak memory: the CUDA caching allocator's peak on GPU; on CPU the process's peak resident set (``VmHWM``), reset
+through ``/proc/self/clear_refs`` when the kernel allows it. ``tracemalloc`` cannot see tensor storage.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import torch
+
+MIN_ENERGY_WINDOW_S = 1.0
+_RAPL = Path("/sys/class/powercap")
+
+
+# ----- memory --------------------------------------------------------------------------------------------------
+def _status_kib(field_name: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+class PeakMemory:
+    """Peak memory since :meth:`reset` (CUDA allocator on GPU, process peak RSS on CPU)."""
+
+    def __init__(self, device: torch.device):
+        self.device = torch.device(device)
+        self.reset_ok = False
+        self.reset()
+
+    @property
+    def source(self) -> str:
+        if self.device.type == "cuda":
+            return "torch.cuda.max_memory_allocated"
+        suffix = "since model load" if self.reset_ok else "since process start (clear_refs not permitted)"
+        return f"VmHWM /proc/self/status (peak RSS {suffix})"
+
+    def reset(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self.reset_ok = True
+            return
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+            self.reset_ok = True
+        except OSError:
+            self.reset_ok = False
+
+    def peak_bytes(self) -> int | None:
+        if self.device.type == "cuda":
+            return int(torch.cuda.max_memory_allocated(self.device))
+        return _status_kib("VmHWM")
+
+
+def sync(device: torch.device) -> None:
+    """Wait for queued device work so wall-clock windows end when the work does (no-op on CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+# ----- energy --------------------------------------------------------------------------------------------------
+def energy_sensor_reason(device: torch.device) -> str | None:
+    """None if an energy sensor may exist, else why not (checked without importing zeus)."""
+    has_gpu = device.type == "cuda" and torch.cuda.is_available()
+    rapl = [p for p in _RAPL.glob("intel-rapl:*/energy_uj")] if _RAPL.is_dir() else []
+    readable = [p for p in rapl if os.access(p, os.R_OK)]
+    if has_gpu or readable:
+        return None
+    if rapl:
+        return "rapl_permission_denied: /sys/class/powercap/*/energy_uj exists but is not readable"
+    if device.type == "cuda":
+        return "no_gpu: CUDA is not available"
+    return "no_sensor: no CUDA GPU (NVML) and no readable RAPL counters (/sys/class/powercap) on this machine"
+
+
+class ZeusCounter:
+    """Cumulative joules through Zeus measurement windows (GPU energy + CPU/DRAM when RAPL is readable)."""
+
+    def __init__(self, device: torch.device):
+        from zeus.monitor import ZeusMonitor
+
+        gpus = [device.index or 0] if device.type == "cuda" else []
+        self.monitor = ZeusMonitor(gpu_indices=gpus, sync_execution_with="torch")
+        self.sources = ("nvml" if gpus else "") + ("+rapl" if self.monitor.cpu_indices else "")
+        self._n = 0
+
+    def begin(self) -> str:
+        self._n += 1
+        key = f"codeeff-{self._n}"
+        self.monitor.begin_window(key)
+        return key
+
+    def end(self, key: str) -> float | None:
+        m = self.monitor.end_window(key)
+        joules = sum(m.gpu_energy.values()) + sum((m.cpu_energy or {}).values()) + sum((m.dram_energy or {}).values())
+        return joules if joules > 0 else None  # a 0 reading means "below the counter's resolution", not 0 J
+
+
+@dataclass
+class _Segment:
+    key: Any
+    t0: float
+    items: list[tuple[dict, float]] = field(default_factory=list)  # (per-request stats dict, weight)
+
+
+class EnergyMeter:
+    """Energy per segment of >= 1 s, attributed to requests; ``available`` False with ``reason`` when no sensor."""
+
+    def __init__(self, device: torch.device, mode: str = "auto", counter_factory: Callable[[], Any] | None = None):
+        self.device = torch.device(device)
+        self.total_j = 0.0
+        self.measured_s = 0.0
+        self.unattributed_s = 0.0
+        self.source = ""
+        self._segment: _Segment | None = None
+        self.counter = None
+        self.reason: str | None = None
+        if mode == "off":
+            self.reason = "disabled: energy=off"
+        elif counter_factory is not None:
+            self.counter = counter_factory()
+        else:
+            self.reason = energy_sensor_reason(self.device)
+            if self.reason is None:
+                try:
+                    self.counter = ZeusCounter(self.device)
+                except ImportError:
+                    self.reason = "zeus_not_installed: pip install 'codeeff[energy]'"
+                except Exception as exc:  # zeus raises plain ValueError/RuntimeError when a sensor is missing
+                    self.reason = f"zeus_unavailable: {exc}"
+        if self.counter is not None:
+            self.source = f"zeus ({getattr(self.counter, 'sources', '') or 'counter'}), segments >= 1 s"
+
+    @property
+    def available(self) -> bool:
+        return self.counter is not None
+
+    def add(self, stats: dict, weight: float) -> None:
+        """Attach one request (its stats dict gets ``energy_j`` when the segment closes)."""
+        if self.counter is None:
+            return
+        if self._segment is None:
+            self.open()
+        self._segment.items.append((stats, float(weight)))
+
+    def open(self) -> None:
+        if self.counter is not None and self._segment is None:
+            self._segment = _Segment(self.counter.begin(), time.perf_counter())
+
+    def maybe_close(self, force: bool = False) -> None:
+        """Close the segment once it lasts >= 1 s (or when ``force``: the request method ends)."""
+        seg = self._segment
+        if seg is None:
+            return
+        duration = time.perf_counter() - seg.t0
+        if duration < MIN_ENERGY_WINDOW_S and not force:
+            return
+        joules = self.counter.end(seg.key)
+        self._segment = None
+        if duration < MIN_ENERGY_WINDOW_S or joules is None:
+            self.unattributed_s += duration
+            for stats, _ in seg.items:
+                stats["energy_j"] = None
+            return
+        self.total_j += joules
+        self.measured_s += duration
+        total_weight = sum(w for _, w in seg.items)
+        for stats, weight in seg.items:
+            share = weight / total_weight if total_weight > 0 else 1.0 / len(seg.items)
+            stats["energy_j"] = joules * share
+
+
+# ----- environment ---------------------------------------------------------------------------------------------
+def environment(device: torch.device, model: Any = None) -> dict[str, Any]:
+    """Versions, hardware and runtime settings that the figures depend on."""
+    import lm_eval
+    import transformers
+
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "lm_eval": getattr(lm_eval, "__version__", None),
+        "torch_threads": torch.get_num_threads(),
+        "device": str(device),
+        "cuda": torch.version.cuda,
+        "gpu": torch.cuda.get_device_name(device) if torch.device(device).type == "cuda" else None,
+        "rapl": "readable" if energy_sensor_reason(torch.device("cpu")) is None else "unavailable",
+    }
+    try:
+        import codeeff
+
+        env["codeeff"] = getattr(codeeff, "__version__", None)
+    except ImportError:
+        pass
+    if model is not None:
+        env["dtype"] = str(getattr(model, "dtype", None))
+        env["attn_implementation"] = getattr(model.config, "_attn_implementation", None)
+    try:  # the installed version only: importing zeus takes seconds
+        env["zeus"] = version("zeus")
+    except PackageNotFoundError:
+        env["zeus"] = None
+    return env
