@@ -82,7 +82,8 @@ class BwrapBackend(LocalBackend):
             status_extra["status_read_fd"] = read_fd
             extra_fds.append(write_fd)
             argv += ["--json-status-fd", str(write_fd)]
-        argv += ["--chdir", step.work_dir, "--", *step.argv]
+        # The root itself is bwrap's scratch tmpfs: make it read-only, so only /tmp and the work dir take writes.
+        argv += ["--remount-ro", "/", "--chdir", step.work_dir, "--", *step.argv]
         return argv, "/"
 
     def _after_launch(self, status_extra: dict[str, Any]) -> None:

@@ -35,9 +35,16 @@ def image_for(language: str) -> str:
     )
 
 
+PRIVATE_SOCKET = "/run/codeeff-docker.sock"  # started by .ci/dockerd.sh
+
+
 def _client(timeout: int = 30):
+    """``DOCKER_HOST`` if set; else the default socket; else the private daemon of ``.ci/dockerd.sh``."""
     import docker
 
+    if not os.environ.get("DOCKER_HOST") and not os.path.exists("/var/run/docker.sock"):
+        if os.path.exists(PRIVATE_SOCKET):
+            return docker.DockerClient(base_url=f"unix://{PRIVATE_SOCKET}", timeout=timeout)
     return docker.from_env(timeout=timeout)
 
 
@@ -110,7 +117,11 @@ class DockerBackend:
                     failure.compile_s = compile_s
                     return self._finish(failure)
             argv = spec.run_argv(job, limits, "/build", "/src")
-            result = self._run(job.language, argv, limits, {str(src): "/src", str(build): "/build"}, job.stdin)
+            if job.stdin is not None:  # job file names never start with "."; the image has no shell of its own
+                (src / ".stdin").write_text(job.stdin)
+                os.chmod(src / ".stdin", 0o644)
+                argv = ["/usr/bin/sh", "-c", 'exec "$@" < /src/.stdin', "sh", *argv]
+            result = self._run(job.language, argv, limits, {str(src): "/src", str(build): "/build"})
             result.compile_s = compile_s
             return self._finish(result)
         finally:
@@ -126,7 +137,7 @@ class DockerBackend:
         argv = spec.compile_argv(job, "/src", "/build")
         timeout = limits.compile_wall_s or 60.0
         step_limits = Limits(**{**COMPILE_LIMITS.as_dict(), "wall_s": timeout})
-        result = self._run(job.language, argv, step_limits, {str(src): "/src", str(build): "/build:rw"}, None)
+        result = self._run(job.language, argv, step_limits, {str(src): "/src", str(build): "/build:rw"})
         if result.status is Status.PASSED:
             return None
         if result.status is Status.SANDBOX_ERROR:
@@ -135,7 +146,7 @@ class DockerBackend:
         return Result(Status.COMPILE_ERROR, exit_code=result.exit_code, stderr=result.stderr + result.stdout,
                       detail=detail)  # fmt: skip
 
-    def _run(self, language: str, argv: list[str], limits: Limits, mounts: dict[str, str], stdin: str | None) -> Result:
+    def _run(self, language: str, argv: list[str], limits: Limits, mounts: dict[str, str]) -> Result:
         from docker.types import LogConfig, Ulimit
 
         spec = spec_for(language)
@@ -172,32 +183,25 @@ class DockerBackend:
                 init=True,
                 ulimits=ulimits,
                 log_config=LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
-                stdin_open=stdin is not None,
                 detach=True,
             )
         except Exception as exc:
             return Result(Status.SANDBOX_ERROR, detail=f"docker create failed: {type(exc).__name__}: {exc}")
         try:
-            return self._attach_and_wait(container, limits, stdin, language)
+            return self._attach_and_wait(container, limits, language)
         finally:
             try:
                 container.remove(force=True)
             except Exception:
                 pass
 
-    def _attach_and_wait(self, container: Any, limits: Limits, stdin: str | None, language: str) -> Result:
+    def _attach_and_wait(self, container: Any, limits: Limits, language: str) -> Result:
         cap = limits.output_bytes or (1 << 20)
         buffers = {"stdout": bytearray(), "stderr": bytearray()}
         overflow = threading.Event()
         stream = container.attach(stdout=True, stderr=True, stream=True, logs=True, demux=True)
-        if stdin is not None:
-            sock = container.attach_socket(params={"stdin": 1, "stream": 1})
-            raw = getattr(sock, "_sock", sock)
         started = time.monotonic()
         container.start()
-        if stdin is not None:
-            raw.sendall(stdin.encode())
-            raw.shutdown(1)
 
         def pump() -> None:
             try:
@@ -223,7 +227,10 @@ class DockerBackend:
                 container.kill()
             except Exception:
                 pass
-            status = container.wait(timeout=30)
+            try:
+                status = container.wait(timeout=60)
+            except Exception as exc:
+                return Result(Status.SANDBOX_ERROR, detail=f"container did not stop after kill: {exc}")
         wall = time.monotonic() - started
         reader.join(timeout=0.5)
         container.reload()

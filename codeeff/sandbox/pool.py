@@ -49,6 +49,7 @@ class _Worker:
         )
         self.ready = False
         self.task: int | None = None
+        self.run_uid: int | None = None
 
     def handshake(self) -> None:
         reply = read_frame(self.proc.stdout)
@@ -56,6 +57,7 @@ class _Worker:
             message = reply[1] if reply else f"exited with {self.proc.wait()}"
             raise WorkerError(f"sandbox worker failed to start: {message}")
         self.ready = True
+        self.run_uid = (reply[1] or {}).get("run_uid")
 
     def close(self) -> None:
         try:
@@ -153,6 +155,12 @@ def shutdown_pools() -> None:
         for pool in _POOLS.values():
             pool.close()
         _POOLS.clear()
+
+
+def active_run_uids() -> set[int]:
+    """The uids this process's workers run programs as (tests check no process of theirs survives a job)."""
+    with _POOLS_LOCK:
+        return {w.run_uid for pool in _POOLS.values() for w in pool.workers if w.run_uid is not None}
 
 
 def _cache_dir(cache: bool | str | os.PathLike | None) -> Path | None:

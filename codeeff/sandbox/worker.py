@@ -68,7 +68,8 @@ def main() -> int:
     except Exception as exc:
         write_frame(channel_out, ("init_error", f"{type(exc).__name__}: {exc}"))
         return 1
-    write_frame(channel_out, ("ready", None))
+    slot = getattr(backend, "slot", None)
+    write_frame(channel_out, ("ready", {"run_uid": slot.run_uid if slot is not None else None}))
     caches: dict = {}
     try:
         while True:

@@ -1,0 +1,5 @@
+// expect: failed
+// what: exit 3 = wrong answer
+public class JavaWrongAnswer {
+    public static void main(String[] args) { System.exit(3); }
+}

@@ -1,0 +1,3 @@
+// expect: compile_error
+// what: does not compile; g++'s diagnostics come back in stderr
+int main() { return undefined_symbol; }

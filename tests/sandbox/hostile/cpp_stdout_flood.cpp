@@ -1,0 +1,6 @@
+// expect: output_limit
+// what: floods stdout
+#include <cstdio>
+int main() {
+    while (true) { std::fputs("CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\n", stdout); }
+}

@@ -1,0 +1,3 @@
+// expect: failed
+// what: exit 3 = wrong answer
+int main() { return 3; }

@@ -1,0 +1,5 @@
+# expect: cpu_limit
+# limits: wall_s=20 cpu_s=1
+# what: spins forever; RLIMIT_CPU sends SIGXCPU
+while True:
+    pass

@@ -1,0 +1,5 @@
+# expect: killed:SIGSEGV
+# what: dereferences NULL through ctypes
+import ctypes
+
+ctypes.string_at(0)
