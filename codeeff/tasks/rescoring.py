@@ -192,11 +192,13 @@ class ReplayLM(LM):
     :class:`GenerationWithStats`) when the document had exactly one response, so cost metrics are re-emitted too.
     """
 
-    def __init__(self, run: SavedRun, order: list[int], *, check_hashes: bool = True, model_info: dict | None = None):
+    def __init__(
+        self, run: SavedRun, order: list[int], *, check_prompts: bool = True, model_info: dict | None = None
+    ) -> None:
         super().__init__()
         self.run = run
         self.order = order
-        self.check_hashes = check_hashes and run.kind == "samples"
+        self.check_prompts = check_prompts
         self.model_info = dict(model_info or {})
         self._served: dict[tuple[int, int], int] = defaultdict(int)
         self.prompt_mismatches: list[int] = []
@@ -205,7 +207,7 @@ class ReplayLM(LM):
         doc_id = self.order[request.doc_id]
         saved = self.run.docs[doc_id]
         where = f"{self.run.path}: doc_id {doc_id}"
-        if self.check_hashes and request.idx == 0 and self._served[(doc_id, 0)] == 0:
+        if request.idx == 0 and self._served[(doc_id, 0)] == 0:
             self._check(saved, request, where)
         if request.idx >= len(saved.responses):
             raise SavedGenerationsError(f"{where}: no saved response for request {request.idx}")
@@ -225,7 +227,7 @@ class ReplayLM(LM):
                 f"{where}: the rebuilt task's document differs from the one the generation was made for "
                 "(other data, source or task version); pass the live run's --metadata"
             )
-        if saved.prompt_hash:
+        if saved.prompt_hash and self.check_prompts:
             from lm_eval.utils import hash_string
 
             if saved.prompt_hash != hash_string(str(request.arguments[0])):
@@ -284,7 +286,7 @@ def _inherited_metadata(run: SavedRun, task: str) -> dict[str, Any]:
         from lm_eval.utils import simple_parse_args_string
 
         model_args = simple_parse_args_string(model_args)
-    for key in ("version", *model_args):
+    for key in ("version", "config_source", *model_args):
         metadata.pop(key, None)
     if metadata.get("data_dir") and not Path(str(metadata["data_dir"])).is_dir():
         metadata.pop("data_dir")
@@ -352,17 +354,23 @@ def rescore(
             "metadata": merged_metadata,
         },
     }
-    lm = ReplayLM(run, order, model_info=model_info)
+    prompts_rebuildable = not (run.original_results or {}).get("chat_template") and not (
+        (run.original_results or {}).get("system_instruction")
+    )
+    if not prompts_rebuildable:
+        notes.append("the live run used a chat template or system instruction: saved prompts were not compared")
+    lm = ReplayLM(run, order, check_prompts=prompts_rebuildable, model_info=model_info)
     tracker = _tracker(output)
     results = simple_evaluate(
         model=lm,
         model_args=original.get("model_args") or "",
-        tasks=[task],
+        tasks=[task_obj],  # the task built above (building it again would reload its data)
         task_manager=manager,
         samples={task: order},
         bootstrap_iters=int(original.get("bootstrap_iters") or 100000),
         log_samples=True,
         evaluation_tracker=tracker,
+        gen_kwargs=original.get("gen_kwargs") or None,
         confirm_run_unsafe_code=confirm_run_unsafe_code,
         random_seed=original.get("random_seed", 0),
         numpy_random_seed=original.get("numpy_seed", 1234),

@@ -72,8 +72,10 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 def strip_file_start(tokens: str) -> str:
     """Drop the leading ``<s>`` marker (a model should see code, not the dataset's file marker)."""
-    parts = tokens.split()
-    return " ".join(parts[1:] if parts and parts[0] == FILE_START else parts)
+    tokens = tokens.strip()
+    if tokens == FILE_START:
+        return ""
+    return tokens[len(FILE_START) + 1 :].lstrip() if tokens.startswith(FILE_START + " ") else tokens
 
 
 def dev_file(root: Path, language: str) -> Path:
@@ -125,7 +127,8 @@ def read_line_rows(path: str | os.PathLike, *, require_gt: bool = True) -> list[
             text, gt = obj["input"], obj["gt"]
             if not isinstance(text, str) or not isinstance(gt, str):
                 raise DataFormatError(f"{where}: 'input' and 'gt' must be strings")
-            if not text.split():
+            context = strip_file_start(text)
+            if not context:
                 raise DataFormatError(f"{where}: 'input' is empty")
             if require_gt and not gt.strip():
                 raise DataFormatError(
@@ -135,7 +138,7 @@ def read_line_rows(path: str | os.PathLike, *, require_gt: bool = True) -> list[
             row_id = obj.get("id", len(rows))
             if not isinstance(row_id, int) or isinstance(row_id, bool):
                 raise DataFormatError(f"{where}: 'id' must be an integer, got {row_id!r}")
-            rows.append(LineRow(id=row_id, input=strip_file_start(text), gt=" ".join(gt.split())))
+            rows.append(LineRow(id=row_id, input=context, gt=" ".join(gt.split())))
     if not rows:
         raise DataFormatError(f"{path}: no rows")
     return rows
