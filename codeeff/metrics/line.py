@@ -1,0 +1,60 @@
+"""Per-sample metrics of one prediction against one reference (averaged over documents by lm-eval's ``mean``).
+
+Names keep apart what the literature conflates (code-eval-anchors §(d)6-7):
+
+- ``exact_match_cxg``: the CodeXGLUE line-completion evaluator's EM: whitespace-token equality after restoring
+  ``<STR_LIT>``/``<NUM_LIT:...>`` literals on both sides (inputs are CodeXGLUE token strings);
+- ``exact_match_plain``: ``prediction.strip() == reference.strip()`` (CodeXGLUE's translation evaluator);
+- ``edit_similarity``: CodeXGLUE's "Edit sim": fuzzywuzzy ``fuzz.ratio`` with python-Levenshtein, i.e. the InDel
+  similarity rounded to an integer 0-100 (0 when either side is empty), after the same literal restore. Computed with
+  ``rapidfuzz.fuzz.ratio`` (identical ratio; fuzzywuzzy's difflib fallback is *not* and is never used);
+- ``levenshtein_distance``: character edit distance (insert/delete/substitute cost 1), lower is better;
+- ``token_accuracy``: the early-exit thesis' token-level accuracy: the fraction of *generated* token positions whose
+  token equals the reference token at the same position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from codeeff.metrics.codexglue_tokens import restore_literals
+
+
+def exact_match_cxg(prediction: str, reference: str) -> float:
+    """1.0 when the CodeXGLUE line evaluator counts the pair as an exact match, else 0.0."""
+    return float(restore_literals(prediction.strip()).split() == restore_literals(reference).split())
+
+
+def exact_match_plain(prediction: str, reference: str) -> float:
+    return float(prediction.strip() == reference.strip())
+
+
+def edit_similarity(prediction: str, reference: str) -> float:
+    """CodeXGLUE line evaluator's per-sample edit similarity (an integer 0-100, as a float)."""
+    from rapidfuzz import fuzz
+
+    pred, ref = restore_literals(prediction.strip()), restore_literals(reference)
+    if not pred or not ref:
+        return 0.0  # fuzzywuzzy's check_empty_string decorator
+    return float(round(fuzz.ratio(pred, ref)))  # fuzzywuzzy's intr(): int(round(x)), banker's rounding
+
+
+def levenshtein_distance(prediction: str, reference: str) -> float:
+    """Character Levenshtein distance of the two strings as given (no stripping, no literal restore)."""
+    import Levenshtein
+
+    return float(Levenshtein.distance(prediction, reference))
+
+
+def token_accuracy(prediction: str | Sequence, reference: str | Sequence) -> float:
+    """Fraction of generated positions ``i`` with ``prediction[i] == reference[i]``.
+
+    Strings are split on whitespace (pass CodeXGLUE token strings, or lists of model token ids). Positions past the
+    end of the reference count as wrong. An empty prediction scores 0.0 (it generated nothing correct), except
+    against an empty reference (1.0).
+    """
+    pred = prediction.split() if isinstance(prediction, str) else list(prediction)
+    ref = reference.split() if isinstance(reference, str) else list(reference)
+    if not pred:
+        return 1.0 if not ref else 0.0
+    return sum(1 for i, token in enumerate(pred) if i < len(ref) and ref[i] == token) / len(pred)
