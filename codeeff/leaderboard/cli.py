@@ -8,12 +8,14 @@ against the baseline with paired-bootstrap intervals, and optionally writes ``NA
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from codeeff.leaderboard.bootstrap import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, MIN_RESAMPLES
 from codeeff.leaderboard.load import ResultsError, load_task_runs
 from codeeff.leaderboard.markdown import render
+from codeeff.leaderboard.samples import write_scores_only
 from codeeff.leaderboard.schema import build_row, row_key
 from codeeff.leaderboard.table import (
     BootstrapSettings,
@@ -23,6 +25,7 @@ from codeeff.leaderboard.table import (
     baselines_of,
     merge,
     read_csv,
+    row_label,
     write_csv,
 )
 
@@ -80,8 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="METRIC",
         help="quality metric on the plots' y axis (default: the task's first reported one)",
     )
+    parser.add_argument(
+        "--keep-samples",
+        action="store_true",
+        help="copy each new row's per-sample scores (doc ids, hashes, scalar metrics; no documents or "
+        "generations) to NAME.samples/ so the CSV stays pairable after the run folders are gone",
+    )
     add_bootstrap_arguments(parser)  # fmt: skip
     return parser
+
+
+def _keep_samples(rows: list[dict], folder: Path) -> None:
+    """Point rows at scores-only copies of their samples files inside ``folder`` (see ``write_scores_only``)."""
+    for row in rows:
+        if row.get("samples_file"):
+            name = re.sub(r"[^A-Za-z0-9_.@-]+", "_", f"{row['task']}--{row_label(row)}") + ".jsonl"
+            row["samples_file"] = str(write_scores_only(row["samples_file"], folder / name))
 
 
 def bootstrap_settings(args: argparse.Namespace) -> BootstrapSettings:
@@ -104,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.output.suffix.lower() != ".csv":
             raise ValueError(f"-o must name a .csv file, got {args.output}")
         new_rows = [build_row(run) for run in load_task_runs(args.results)]
+        if args.keep_samples:
+            _keep_samples(new_rows, args.output.with_suffix(".samples"))
         existing = read_csv(args.output) if args.output.exists() else []
         rows = merge(existing, new_rows)
         warnings = apply_deltas(rows, args.baseline, settings, previous=baselines_of(existing))

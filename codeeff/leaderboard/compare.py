@@ -18,7 +18,7 @@ from typing import Any
 from codeeff.leaderboard.load import load_task_runs
 from codeeff.leaderboard.rules import Rule, RuleSet
 from codeeff.leaderboard.samples import paired_delta
-from codeeff.leaderboard.schema import COST_METRIC_COLUMNS, as_number, build_row, metric_columns_of
+from codeeff.leaderboard.schema import as_number, build_row, cost_metric_columns_of, metric_columns_of
 from codeeff.leaderboard.table import BASELINE_COLUMN, BootstrapSettings, Row, merge, read_csv, row_label, select
 
 EXIT_OK, EXIT_REGRESSION, EXIT_CANNOT_COMPARE = 0, 1, 2
@@ -214,7 +214,7 @@ def compare_task(
         check = problem[1 : problem.index("]")]
         (report.allowed_problems if check in allow or "all" in allow else report.problems).append(problem)
     columns = {k for k in base} | {k for k in cand}
-    for metric in [*metric_columns_of(columns), *COST_METRIC_COLUMNS]:
+    for metric in [*metric_columns_of(columns), *cost_metric_columns_of(columns)]:
         try:
             result = evaluate_metric(metric, rules.for_metric(metric), base, cand, settings)
         except _DocsDiffer as exc:

@@ -58,6 +58,8 @@ class Rule:
         return max(candidates) if candidates else 0.0
 
     def describe(self) -> str:
+        if not self.gate:
+            return "reported only"
         parts = []
         if self.max_drop is not None:
             parts.append(f"{self.max_drop:g}")

@@ -143,3 +143,26 @@ def paired_delta(
         return Paired(None, "no documents in common")
     interval = paired_bootstrap(base, cand, confidence=confidence, resamples=resamples, seed=seed)
     return Paired(interval)
+
+
+def write_scores_only(source: str | Path, target: Path) -> Path:
+    """Copy a samples file keeping only what pairing needs: doc_id, filter, doc_hash and scalar metric values.
+
+    Documents, prompts and generations are dropped, so a baseline's per-sample scores can be committed next to a
+    leaderboard CSV (and the gate can pair against it in CI) without copying benchmark data into a repository.
+    """
+    lines = []
+    with open(source, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            metrics = [m for m in record.get("metrics") or [] if as_number(record.get(m)) is not None]
+            kept = {k: record.get(k) for k in ("doc_id", "filter", "doc_hash")}
+            kept["metrics"] = metrics
+            kept.update({m: record[m] for m in metrics})
+            lines.append(json.dumps(kept, sort_keys=True) + "\n")
+    from codeeff.leaderboard.table import atomic_write_text  # here: table imports this module
+
+    atomic_write_text(target, "".join(lines))
+    return target

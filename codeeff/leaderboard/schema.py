@@ -6,8 +6,9 @@ too, appended after the known ones in name order. Missing values are empty cells
 has no efficiency record, so its cost columns stay empty rather than claiming free inference.
 
 Column groups, in order: :data:`IDENTITY_COLUMNS`, :data:`PROVENANCE_COLUMNS`, quality (:data:`QUALITY_METRICS`,
-each followed by ``<metric>_stderr``), unknown metrics (same pairing), cost (:data:`COST_COLUMNS`), then deltas
-against the baseline row (:func:`delta_columns`). A metric reported under an lm-eval filter other than ``none`` is
+each followed by ``<metric>_stderr``), unknown metrics (same pairing), cost (:data:`COST_COLUMNS`, then efficiency
+figures beyond the contract's list as ``eff_<name>``), then ``baseline`` and the deltas against the baseline row
+(:func:`delta_columns`). A metric reported under an lm-eval filter other than ``none`` is
 named ``<metric>[<filter>]``.
 """
 
@@ -118,6 +119,8 @@ COST_COLUMNS: tuple[str, ...] = (
     "cache_used",
 )
 COST_METRIC_COLUMNS: tuple[str, ...] = COST_COLUMNS[: len(EFFICIENCY_FIGURES) + len(SAMPLE_COST_METRICS)]
+# Efficiency figures beyond the contract's list (e.g. flops_total, exit_layer_mean) are kept under this prefix.
+EXTRA_FIGURE_PREFIX = "eff_"
 DELTA_PREFIX = "delta_"
 BASELINE_COLUMN = "baseline"
 _STDERR_SUFFIX = "_stderr"
@@ -125,7 +128,9 @@ _NOT_METRICS = {"alias", "name", "sample_len", "sample_count", " ", ""}
 
 
 def metric_column(metric: str, filter_name: str | None) -> str:
-    """Column name of a metric reported under an lm-eval filter (``none`` is the plain name)."""
+    """Column of a metric reported under an lm-eval filter (``none``: the plain name; per-sample cost: ``sample_``)."""
+    if metric in SAMPLE_COST_METRICS:
+        metric = SAMPLE_COST_PREFIX + metric
     return metric if filter_name in (None, "", "none") else f"{metric}[{filter_name}]"
 
 
@@ -140,7 +145,13 @@ def stderr_column(column: str) -> str:
 
 
 def is_cost_column(column: str) -> bool:
-    return column in COST_METRIC_COLUMNS
+    return column in COST_METRIC_COLUMNS or column.startswith(EXTRA_FIGURE_PREFIX)
+
+
+def cost_metric_columns_of(columns: list[str] | set[str]) -> list[str]:
+    """Cost metric columns: the contract's figures and per-sample means, then extra figures by name."""
+    extras = sorted(c for c in columns if c.startswith(EXTRA_FIGURE_PREFIX))
+    return [*COST_METRIC_COLUMNS, *extras]
 
 
 def as_number(value: Any) -> float | None:
@@ -268,21 +279,20 @@ def _provenance(run: TaskRun) -> dict[str, Any]:
     }
 
 
-def _cost(run: TaskRun, figures: dict[str, Any], record: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+def _cost(run: TaskRun, figures: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     statuses: dict[str, str] = {}
-    for name in EFFICIENCY_FIGURES:
-        figure = figures.get(name)
-        if isinstance(figure, dict):
-            row[name] = as_number(figure.get("value"))
-            if figure.get("status"):
-                statuses[name] = str(figure["status"])
+    for name, figure in figures.items():
+        if not isinstance(figure, dict):
+            continue
+        column = name if name in EFFICIENCY_FIGURES else EXTRA_FIGURE_PREFIX + name
+        row[column] = as_number(figure.get("value"))
+        if figure.get("status"):
+            statuses[name] = str(figure["status"])
     if not figures:  # no efficiency record: only the one cost figure lm-eval itself measured
         row["params"] = as_number((run.data.get("config") or {}).get("model_num_parameters"))
         if row["params"] is not None:
             statuses["params"] = "measured (lm-eval model_num_parameters)"
-    for name in SAMPLE_COST_METRICS:
-        row[SAMPLE_COST_PREFIX + name] = values.pop(name, None)
     energy = figures.get("energy_j_per_token") or figures.get("energy_j") or {}
     if isinstance(energy, dict) and energy:
         row["energy_status"] = energy.get("status")
@@ -297,10 +307,11 @@ def build_row(run: TaskRun) -> dict[str, Any]:
     figures, record = _efficiency_figures(run)
     values, stderrs = _task_metrics(run)
     row = _identity(run, record) | _provenance(run)
-    row.update(_cost(run, figures, record, values))
+    row.update(_cost(run, figures, record))
     for column, value in values.items():
         row[column] = value
-        row[stderr_column(column)] = stderrs.get(column)
+        if not is_cost_column(base_metric(column)):
+            row[stderr_column(column)] = stderrs.get(column)
     return row
 
 
@@ -329,9 +340,10 @@ def columns_for(all_keys: set[str]) -> list[str]:
     columns = [*IDENTITY_COLUMNS, *PROVENANCE_COLUMNS]
     for metric in quality:
         columns += [metric, stderr_column(metric)]
-    columns += list(COST_COLUMNS)
+    costs = cost_metric_columns_of(all_keys)
+    columns += [*COST_COLUMNS, *costs[len(COST_METRIC_COLUMNS) :]]
     columns.append(BASELINE_COLUMN)
-    for metric in [*quality, *COST_METRIC_COLUMNS]:
+    for metric in [*quality, *costs]:
         columns += delta_columns(metric)
     return columns
 

@@ -20,10 +20,11 @@ from codeeff.leaderboard.bootstrap import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES,
 from codeeff.leaderboard.samples import paired_delta
 from codeeff.leaderboard.schema import (
     BASELINE_COLUMN,
-    COST_METRIC_COLUMNS,
     DELTA_PREFIX,
     as_number,
     columns_for,
+    cost_metric_columns_of,
+    is_cost_column,
     metric_columns_of,
     row_key,
 )
@@ -56,8 +57,14 @@ def _matches(row: Row, selector: str) -> bool:
 
 
 def select(rows: list[Row], selector: str, task: str) -> list[Row]:
-    """Rows of ``task`` matching ``selector`` (a spec hash or its prefix, a variant summary, a model, model@hash)."""
-    return [r for r in rows if r.get("task") == task and _matches(r, selector)]
+    """Rows of ``task`` matching ``selector`` (a spec hash or its prefix, a variant summary, a model, model@hash).
+
+    When several match, rows whose label is exactly the selector win: a plain run of model M is labelled ``M``, so
+    ``--baseline M`` picks it even when variants of M (labelled ``M@hash``) are in the same table.
+    """
+    found = [r for r in rows if r.get("task") == task and _matches(r, selector)]
+    exact = [r for r in found if row_label(r) == selector]
+    return exact if len(found) > 1 and exact else found
 
 
 def merge(existing: list[Row], new: list[Row]) -> list[Row]:
@@ -91,7 +98,7 @@ def _fill_deltas(row: Row, base: Row, metrics: list[str], settings: BootstrapSet
             continue
         delta = DELTA_PREFIX + metric
         row[delta] = cand_value - base_value
-        if metric in COST_METRIC_COLUMNS:
+        if is_cost_column(metric):
             row[f"{delta}_pct"] = 100.0 * (cand_value - base_value) / abs(base_value) if base_value else None
         elif row is not base:
             paired = paired_delta(
@@ -115,7 +122,8 @@ def apply_deltas(
     warnings: list[str] = []
     previous = previous if previous is not None else baselines_of(rows)
     rows[:] = [_strip_deltas(r) | {BASELINE_COLUMN: None} for r in rows]
-    metrics = [*metric_columns_of({k for r in rows for k in r}), *COST_METRIC_COLUMNS]
+    keys = {k for r in rows for k in r}
+    metrics = [*metric_columns_of(keys), *cost_metric_columns_of(keys)]
     for task in sorted({str(r.get("task")) for r in rows}):
         task_selector = selector or previous.get(task)
         if not task_selector:

@@ -1,0 +1,84 @@
+"""The leaderboard and the gate on real lm-eval output (tiny random-init models run by ``codeeff run``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from codeeff.leaderboard import cli, regress_cli
+
+
+def _rows_model(real_runs) -> str:
+    return json.loads(next(real_runs.plain.rglob("results_*.json")).read_text())["model_name"]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_leaderboard_from_real_runs(real_runs, tmp_path: Path):
+    out = tmp_path / "real.csv"
+    assert cli.main([str(real_runs.plain), str(real_runs.second), "-o", str(out), "--md"]) == 0
+    rows = _rows(out)
+    assert len(rows) == 2 and {r["task"] for r in rows} == {"lbtest_tiny_completion"}
+    for row in rows:
+        assert row["lm_eval_version"] == "0.4.13" and row["transformers_version"].startswith("5.")
+        assert row["torch_version"].startswith("2.") and row["device"] == "cpu" and row["dtype"] == "float32"
+        assert row["batch_size"] == "2" and row["task_version"] == "1" and row["split"] == "test"
+        assert row["codeeff_version"] and row["env_fingerprint"] and row["date"].endswith("Z")
+        assert row["n_samples"] == "6" and Path(tmp_path, row["samples_file"]).resolve().is_file()
+        assert row["exact_match"] != "" and row["bleu"] != "" and row["exact_match_stderr"] != ""
+        assert int(row["params"]) > 0
+    plain = next(r for r in rows if r["model_backend"] == "hf")
+    # plain --model hf: no efficiency record; lm-eval's parameter count is the only cost figure
+    assert plain["flops_per_token"] == "" and plain["energy_status"] == "" and plain["spec_hash"] == ""
+    # adding the same runs again updates in place
+    assert cli.main([str(real_runs.plain), "-o", str(out)]) == 0
+    assert len(_rows(out)) == 2
+    assert "lbtest_tiny_completion" in out.with_suffix(".md").read_text()
+
+
+def test_regress_real_runs_against_csv_baseline(real_runs, tmp_path: Path, capsys):
+    board = tmp_path / "baseline.csv"
+    assert cli.main([str(real_runs.plain), "-o", str(board)]) == 0
+    capsys.readouterr()
+    assert regress_cli.main(["--baseline", str(board), "--candidate", str(real_runs.plain), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    metrics = {m["metric"]: m for m in report["tasks"][0]["metrics"]}
+    assert metrics["exact_match"]["method"] == "paired-bootstrap" and metrics["exact_match"]["paired_n"] == 6
+    assert metrics["bleu"]["method"] == "aggregate" and "corpus-level" in metrics["bleu"]["note"]
+
+
+def test_regress_real_runs_mismatched_version(real_runs, tmp_path: Path, capsys):
+    edited = tmp_path / "edited"
+    shutil.copytree(real_runs.second, edited)
+    results = next(edited.rglob("results_*.json"))
+    data = json.loads(results.read_text())
+    data["versions"]["lbtest_tiny_completion"] = 2.0
+    results.write_text(json.dumps(data))
+    code = regress_cli.main(["--baseline", str(real_runs.plain), "--candidate", str(edited)])
+    assert code == 2 and "task version differs" in capsys.readouterr().out
+
+
+def test_codeeff_hf_variant_has_cost_columns(real_runs, tmp_path: Path, capsys):
+    if not real_runs.second_is_variant:
+        pytest.skip("codeeff-hf (codeeff.model_adapters.lm) is not in this checkout yet")
+    out = tmp_path / "variant.csv"
+    args = [str(real_runs.plain), str(real_runs.second), "-o", str(out), "--plot", "--md"]
+    model = _rows_model(real_runs)
+    assert cli.main([*args, "--baseline", model]) == 0  # the plain row's label is the bare model name
+    rows = _rows(out)
+    variant = next(r for r in rows if r["spec_hash"])
+    assert variant["variant"] == "early_exit=fixed:2" and variant["model_backend"] == "codeeff-hf"
+    assert float(variant["flops_per_token"]) > 0 and float(variant["layers_per_token"]) == 2.0
+    assert variant["baseline"] == model and variant["delta_exact_match"] != ""
+    assert variant["eff_flops_total"] != ""  # figures beyond the contract's list are kept, not dropped
+    assert variant["energy_status"] in {"measured", "unavailable"}
+    if variant["energy_status"] == "unavailable":
+        assert variant["energy_j_per_token"] == "" and variant["energy_reason"]
+    assert list(tmp_path.glob("variant.*.pareto-flops.png"))
