@@ -92,24 +92,32 @@ def truncated_svd(
 
 
 def global_factor(weights: Sequence[torch.Tensor], rank: int, method: int) -> torch.Tensor:
-    """The shared global factor G ∈ R^{r×n} of a group (Simionato §6.2.3).
+    """The shared global factor G ∈ R^{r×n} of a group (Simionato §6.2.3), 1 ≤ r ≤ n.
 
     method 1: the top-r right singular vectors of the sum (equivalently the average) of the group (eq. 6.5).
     method 2: the average over the group of each matrix's top-r right singular vectors (eq. 6.6). The thesis writes a
     sum; the scale of G is absorbed by the local factors L_j = W_j·pinv(G), so sum and average give the same W̃.
+    Singular vectors have arbitrary signs, so averaging them as returned is ill-defined (two equal matrices could
+    cancel out). Method 2 therefore flips each matrix's k-th vector to point the same way as the first matrix's k-th
+    vector (non-negative inner product) before averaging.
+    Unlike a per-matrix SVD, r may exceed m (up to n): at r = n, G spans R^n and every W_j = L_j·G exactly.
     """
     if not weights:
         raise ValueError("global_factor needs at least one matrix")
     shape = weights[0].shape
     if any(w.shape != shape for w in weights):
         raise ValueError("all matrices of a GlobaL Fact group must have the same shape")
-    _check_rank(rank, *shape)
+    m, n = shape
+    if not isinstance(rank, int) or not 1 <= rank <= n:
+        raise ValueError(f"GlobaL Fact rank {rank} is out of range for {m}×{n} matrices (1 ≤ rank ≤ {n})")
+    full = rank > min(m, n)  # right singular vectors beyond min(m, n) need the full V
     stacked = [w.detach().double() for w in weights]
     if method == 1:
-        _, _, vh = torch.linalg.svd(sum(stacked), full_matrices=False)
-        g = vh[:rank]
+        g = torch.linalg.svd(sum(stacked), full_matrices=full)[2][:rank]
     elif method == 2:
-        g = sum(torch.linalg.svd(w, full_matrices=False)[2][:rank] for w in stacked) / len(stacked)
+        bases = [torch.linalg.svd(w, full_matrices=full)[2][:rank] for w in stacked]
+        signs = [torch.where((b * bases[0]).sum(dim=1) < 0, -1.0, 1.0).to(b.dtype)[:, None] for b in bases]
+        g = sum(b * sign for b, sign in zip(bases, signs, strict=True)) / len(bases)
     else:
         raise ValueError(f"GlobaL Fact init method must be 1 or 2, got {method}")
     return g.to(weights[0].dtype)

@@ -118,7 +118,7 @@ def _rank(spec: FactorizeSpec, role: str, m: int, n: int, group_size: int) -> in
         rank = int(spec.ratio * group_size * m * n / (n + group_size * m))
     else:
         rank = linalg.rank_for_param_ratio(m, n, spec.ratio)
-    return max(1, min(rank, m, n))
+    return max(1, min(rank, n if spec.method == "globalfact" else min(m, n)))
 
 
 def build_modules(slots: list[Slot], tensors: Mapping[str, torch.Tensor]) -> dict[tuple[int, str], nn.Module]:

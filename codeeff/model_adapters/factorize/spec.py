@@ -112,8 +112,10 @@ class FactorizeSpec:
             if rank is None:
                 continue
             n_in, n_out = shapes[role]
-            if not isinstance(rank, int) or not 1 <= rank <= min(n_in, n_out):
+            # a shared global factor G (r×n) may use the whole input space; a per-matrix SVD cannot exceed min(m, n)
+            limit = n_in if self.method == "globalfact" else min(n_in, n_out)
+            if not isinstance(rank, int) or not 1 <= rank <= limit:
                 raise FactorizeSpecError(
                     f"factorize rank {rank} for role '{role}' is out of range: its matrix is {n_out}×{n_in}, "
-                    f"so 1 ≤ rank ≤ {min(n_in, n_out)}"
+                    f"so 1 ≤ rank ≤ {limit} for {self.method}"
                 )
