@@ -289,7 +289,7 @@ def combine(stats: Sequence[tuple], mode: str = "codeeff") -> CodeBLEUResult:
     if mode not in MODES:
         raise ValueError(f"CodeBLEU mode must be one of {MODES}, got '{mode}'")
     if not stats:
-        raise ValueError("CodeBLEU of an empty corpus is undefined (no pairs)")
+        raise ValueError("CodeBLEU: empty corpus (no pairs)")
     hyp_len = ref_len = weighted_ref_len = 0
     b_num, b_den, w_num, w_den = [0] * MAX_ORDER, [0] * MAX_ORDER, [0] * MAX_ORDER, [0] * MAX_ORDER
     syn_match = syn_total = flow_match = flow_total = 0
