@@ -47,7 +47,8 @@ class LanguageSpec:
     def run_argv(self, job: Job, limits: Limits, build_dir: str, work_dir: str) -> list[str]:
         """Command that runs ``job`` inside the sandbox; ``build_dir`` holds compiled output, ``work_dir`` sources."""
         if self.name == "python":
-            return ["/usr/bin/python3", "-I", "-B", f"{work_dir}/{job.main}", *job.args]
+            # -E -s: ignore PYTHON* variables and user site; not -I, which would hide the job's own modules
+            return ["/usr/bin/python3", "-E", "-s", "-B", f"{work_dir}/{job.main}", *job.args]
         if self.name == "javascript":
             heap = max(32, int((limits.memory_mb or 512) * 0.75))
             return ["/usr/bin/node", f"--max-old-space-size={heap}", f"{work_dir}/{job.main}", *job.args]

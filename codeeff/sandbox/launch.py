@@ -62,6 +62,8 @@ def make_preexec(
     PR_SET_PDEATHSIG is set after the uid change because the kernel clears it on credential changes.
     """
 
+    parent = os.getpid()
+
     def preexec() -> None:
         pid = str(os.getpid())
         for procs in cgroup_procs:
@@ -77,6 +79,8 @@ def make_preexec(
         if uid is not None:
             os.setresuid(uid, uid, uid)
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the worker died before PDEATHSIG was armed: never start the sandbox
+            os._exit(111)
         os.umask(0o022)  # compiled output must be readable by the slot's run uid
         if extra is not None:
             extra()
