@@ -198,7 +198,8 @@ def evaluate_metric(
             result.ci_low, result.ci_high, result.paired_n = iv.low, iv.high, iv.n
             w_low, w_high = sorted((-sign * iv.low, -sign * iv.high))
             if iv.n < max(as_number(base.get("n_samples")) or 0, as_number(cand.get("n_samples")) or 0):
-                result.note = f"paired on the {iv.n} documents both runs scored"
+                result.delta = iv.delta  # judge the documents both scored, consistently with the interval
+                result.note = f"paired on the {iv.n} documents both runs scored (delta over those)"
         else:
             result.note = f"no paired samples ({paired.reason}); aggregate rule applied"
     worsening = -sign * (result.delta or 0.0)

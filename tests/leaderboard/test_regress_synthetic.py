@@ -157,3 +157,10 @@ def test_per_sample_cost_metrics_are_paired(tmp_path: Path, capsys):
     code, report = _json(capsys, "--baseline", str(tmp_path / "base"), "--candidate", str(tmp_path / "cand"))
     flops = next(m for m in report["tasks"][0]["metrics"] if m["metric"] == "sample_flops")
     assert code == 1 and flops["method"] == "paired-bootstrap" and flops["verdict"] == "regression"
+
+
+def test_different_limits_pair_the_common_documents(tmp_path: Path, capsys):
+    base, cand = _run(tmp_path, "base", GOOD), _run(tmp_path, "cand", GOOD[:100])  # candidate ran --limit 100
+    code, report = _json(capsys, "--baseline", str(base), "--candidate", str(cand))
+    ca = report["tasks"][0]["metrics"][0]
+    assert code == 0 and ca["paired_n"] == 100 and ca["delta"] == 0.0 and "paired on the 100" in ca["note"]
