@@ -1,0 +1,227 @@
+"""Early exit: exactness against truncation, no-op identity, exact restore, K/V fill, deferred recompute, policies."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import fresh_model, padded_batch, roles
+from torch import nn
+
+from codeeff.model_adapters.arch import spec_for_model
+from codeeff.model_adapters.early_exit import EarlyExit, seed_exit_depths
+from codeeff.model_adapters.policies import ExitPolicy, save_exit_mlp
+from codeeff.model_adapters.spec import parse_variant
+from codeeff.model_adapters.variant import LoadedVariant
+
+
+def _logits(model, ids, **kw):
+    with torch.no_grad():
+        return model(ids, use_cache=False, **kw).logits
+
+
+def _truncated_logits(model, ids, k):
+    """The model with its layer list cut to the first k layers (restored afterwards)."""
+    arch = spec_for_model(model)
+    decoder = arch.decoder(model)
+    full = decoder.layers
+    decoder.layers = nn.ModuleList(list(full)[:k])
+    try:
+        return _logits(model, ids)
+    finally:
+        decoder.layers = full
+
+
+def test_exit_at_k_equals_truncation_equals_head_of_norm(tiny):
+    arch = spec_for_model(tiny)
+    ids, _ = padded_batch(pad=0)
+    k = 2
+    with torch.no_grad():
+        hidden_k = tiny(ids, use_cache=False, output_hidden_states=True).hidden_states[k]
+        head = arch.head_logits(tiny, hidden_k)
+    truncated = _truncated_logits(tiny, ids, k)
+    torch.testing.assert_close(truncated, head, rtol=0, atol=1e-6)
+
+    fixed = LoadedVariant(tiny, parse_variant({"early_exit": f"fixed:{k}"}))
+    assert torch.equal(_logits(tiny, ids), truncated)
+    fixed.restore()
+
+    dynamic = LoadedVariant(tiny, parse_variant({"early_exit": "confidence:0", "exit_layers": [k]}))
+    assert torch.equal(_logits(tiny, ids)[:, -1], truncated[:, -1])  # the decision position exits at k
+    dynamic.restore()
+
+
+def test_noop_transforms_are_bit_identical(tiny):
+    ids, mask = padded_batch()
+    reference = _logits(tiny, ids, attention_mask=mask)
+    gen_kw = dict(attention_mask=mask, max_new_tokens=4, do_sample=False, pad_token_id=0)
+    with torch.no_grad():
+        reference_gen = tiny.generate(ids, **gen_kw)
+    n = len(spec_for_model(tiny).layers(tiny))
+    for options in ({}, {"early_exit": f"fixed:{n}"}, {"early_exit": "confidence:1.0", "exit_layers": "all"}):
+        variant = LoadedVariant(tiny, parse_variant(options))
+        assert torch.equal(_logits(tiny, ids, attention_mask=mask), reference), options
+        with torch.no_grad():
+            assert torch.equal(tiny.generate(ids, **gen_kw), reference_gen), options
+        variant.restore()
+
+
+def test_restore_is_exact_for_a_composed_variant(family, tiny):
+    ids, mask = padded_batch()
+    state = {k: v.clone() for k, v in tiny.state_dict().items()}
+    reference = _logits(tiny, ids, attention_mask=mask)
+    options = {
+        "factorize": "svd",
+        "rank": 4,
+        "factorize_targets": roles(family),
+        "attn_bypass": [0],
+        "early_exit": "saturation:0.1",
+        "exit_layers": [1, 2],
+    }
+    variant = LoadedVariant(tiny, parse_variant(options))
+    with torch.no_grad():
+        tiny.generate(ids, attention_mask=mask, max_new_tokens=3, do_sample=False, pad_token_id=0)
+    assert not torch.equal(_logits(tiny, ids, attention_mask=mask), reference)
+    variant.restore()
+    restored = tiny.state_dict()
+    assert restored.keys() == state.keys()
+    assert all(torch.equal(restored[k], state[k]) for k in state)
+    assert torch.equal(_logits(tiny, ids, attention_mask=mask), reference)
+    variant.reapply()  # the same stack serves the variant again
+    assert not torch.equal(_logits(tiny, ids, attention_mask=mask), reference)
+    variant.restore()
+
+
+def test_copy_fill_keeps_cache_lengths_equal_and_matches_a_real_forward(tiny):
+    arch = spec_for_model(tiny)
+    ids, mask = padded_batch()
+    variant = LoadedVariant(tiny, parse_variant({"early_exit": "confidence:0", "exit_layers": [1]}))
+    with torch.no_grad():
+        out = tiny.generate(
+            ids, attention_mask=mask, max_new_tokens=4, min_new_tokens=4, do_sample=False, pad_token_id=0,
+            return_dict_in_generate=True,
+        )  # fmt: skip
+    lengths = {layer.keys.shape[-2] for layer in out.past_key_values.layers}
+    assert lengths == {ids.shape[1] + 3}
+    variant.restore()
+
+    # The copy-fill projection of a layer equals the K/V that layer's own forward caches for the same input.
+    from transformers import DynamicCache
+
+    cache = DynamicCache(config=tiny.config)
+    with torch.no_grad():
+        full = tiny(ids, attention_mask=mask, past_key_values=cache, use_cache=True, output_hidden_states=True)
+        kwargs = {}
+        if arch.rope:
+            positions = torch.arange(ids.shape[1])[None]
+            kwargs["position_embeddings"] = arch.decoder(tiny).rotary_emb(full.hidden_states[0], positions)
+        for j, layer in enumerate(arch.layers(tiny)):
+            keys, values = arch.kv_project(layer, full.hidden_states[j], kwargs)
+            torch.testing.assert_close(keys, cache.layers[j].keys, rtol=0, atol=1e-6)
+            torch.testing.assert_close(values, cache.layers[j].values, rtol=0, atol=1e-6)
+
+
+class _Scripted(ExitPolicy):
+    """Exits every row when ``self.exit_now`` is set (the test decides per step)."""
+
+    kind = "scripted"
+
+    def __init__(self):
+        super().__init__(0.5)
+        self.exit_now = False
+
+    def decide(self, h, prev, model, arch):
+        return torch.full((h.shape[0],), self.exit_now, dtype=torch.bool)
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen3", "opt"])
+def test_deferred_recompute_is_exact_at_the_next_full_depth_step(family):
+    model = fresh_model(family)
+    arch = spec_for_model(model)
+    reference_model = fresh_model(family)
+    ids, mask = padded_batch(batch=2, length=7, pad=2)
+    policy = _Scripted()
+    ee = EarlyExit(arch, policy, [1, 2], kv_mode="recompute")
+    ee.apply(model)
+    from transformers import DynamicCache
+
+    cache = DynamicCache(config=model.config)
+    tokens, attn = ids, mask
+    schedule = [False, True, True, False, True, False]  # step 0 is the prompt
+    with torch.no_grad():
+        step_ids = ids
+        for step, exit_now in enumerate(schedule):
+            policy.exit_now = exit_now
+            positions = (attn.cumsum(-1) - 1).clamp(min=0)[:, -step_ids.shape[1] :]
+            out = model(step_ids, attention_mask=attn, position_ids=positions, past_key_values=cache, use_cache=True)
+            nxt = out.logits[:, -1].argmax(-1, keepdim=True)
+            if not exit_now:  # a full-depth step: equal to the unmodified model over the whole prefix, uncached
+                ref = reference_model(
+                    tokens, attention_mask=attn, position_ids=(attn.cumsum(-1) - 1).clamp(min=0), use_cache=False
+                ).logits[:, -1]
+                torch.testing.assert_close(out.logits[:, -1], ref, rtol=1e-5, atol=1e-5)
+                assert len({layer.keys.shape[-2] for layer in cache.layers}) == 1  # every layer caught up
+            tokens = torch.cat([tokens, nxt], dim=1)
+            attn = torch.cat([attn, torch.ones_like(nxt)], dim=1)
+            step_ids = nxt
+    ee.restore()
+
+
+def test_kv_mode_none_refuses_a_cache(tiny):
+    ids, mask = padded_batch()
+    variant = LoadedVariant(tiny, parse_variant({"early_exit": "confidence:0.5", "kv_mode": "none"}))
+    with pytest.raises(RuntimeError, match="kv_mode=none"), torch.no_grad():
+        tiny.generate(ids, attention_mask=mask, max_new_tokens=2, pad_token_id=0)
+    with torch.no_grad():
+        tiny.generate(ids, attention_mask=mask, max_new_tokens=2, pad_token_id=0, use_cache=False)
+    variant.restore()
+
+
+def _sb3_policy_state(hidden: int, exit_bias: float) -> dict[str, torch.Tensor]:
+    """A state_dict laid out like SB3's PPO MlpPolicy (2x64 tanh actor, 2-way action head, critic ignored)."""
+    gen = torch.Generator().manual_seed(0)
+    return {
+        "mlp_extractor.policy_net.0.weight": torch.randn(64, hidden, generator=gen) * 0.01,
+        "mlp_extractor.policy_net.0.bias": torch.zeros(64),
+        "mlp_extractor.policy_net.2.weight": torch.randn(64, 64, generator=gen) * 0.01,
+        "mlp_extractor.policy_net.2.bias": torch.zeros(64),
+        "mlp_extractor.value_net.0.weight": torch.randn(64, hidden, generator=gen),
+        "action_net.weight": torch.zeros(2, 64),
+        "action_net.bias": torch.tensor([0.0, exit_bias]),
+        "value_net.weight": torch.zeros(1, 64),
+    }
+
+
+def test_rl_policy_and_classifier_files(tmp_path):
+    model = fresh_model("llama")
+    ids, _ = padded_batch(pad=0)
+    hidden = model.config.hidden_size
+    eager = tmp_path / "eager.pt"
+    torch.save(_sb3_policy_state(hidden, exit_bias=8.0), eager)
+    variant = LoadedVariant(model, parse_variant({"early_exit": f"policy:{eager}:0.9", "exit_layers": [2, 3]}))
+    assert torch.equal(_logits(model, ids)[:, -1], _truncated_logits(model, ids, 2)[:, -1])
+    variant.restore()
+
+    never = tmp_path / "never.pt"
+    save_exit_mlp(never, nn.Sequential(nn.Linear(hidden, 8), nn.ReLU(), nn.Linear(8, 1)), activation="relu")
+    state = torch.load(never, weights_only=True)
+    state["biases"][-1] = torch.tensor([-20.0])
+    torch.save(state, never)
+    reference = _logits(model, ids)
+    variant = LoadedVariant(model, parse_variant({"early_exit": f"classifier:{never}", "exit_layers": "all"}))
+    assert torch.equal(_logits(model, ids), reference)
+    variant.restore()
+
+
+def test_simulated_loglikelihood_exits_per_position():
+    model = fresh_model("qwen2")
+    ids, _ = padded_batch(pad=0)
+    variant = LoadedVariant(model, parse_variant({"early_exit": "confidence:0", "exit_layers": [2, 3]}))
+    logits, depth = variant.early_exit.simulate_logits(ids)
+    variant.restore()
+    assert torch.equal(depth, torch.full_like(depth, 2))
+    torch.testing.assert_close(logits, _truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
+
+
+def test_seed_exit_schedule_matches_the_thesis():
+    assert seed_exit_depths(28) == [4, 6, 8, 10, 12, 14, 18, 22, 26]  # 9 exits (Llama-3.2-3B)
+    assert seed_exit_depths(32) == [4, 6, 8, 10, 12, 14, 16, 20, 24, 28]  # 10 exits (OPT-2.7B)
