@@ -22,6 +22,8 @@ GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_NAME = "SmolLM2-135M-Instruct"
 _MARKER = "codeeff-conversion.json"
 _CHECK_PROMPT = "def fibonacci(n):"
+# Bumped whenever the cache layout changes, so older caches are converted again.
+_CONVERSION_FORMAT = 2
 
 
 class DemoModelMissingError(RuntimeError):
@@ -58,10 +60,25 @@ def _greedy_ids(model, tokenizer, max_new_tokens: int = 16) -> list[int]:
     return out[0].tolist()
 
 
+def _cache_is_current(target: Path) -> bool:
+    try:
+        return json.loads((target / _MARKER).read_text()).get("format") == _CONVERSION_FORMAT
+    except (OSError, ValueError):
+        return False
+
+
+def _drop_gguf_quantization(config_file: Path) -> None:
+    """The weights we write are dequantized float32; a leftover GGUF ``quantization_config`` would make every later
+    ``from_pretrained`` look for the GGUF file again."""
+    config = json.loads(config_file.read_text())
+    config.pop("quantization_config", None)
+    config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
 def ensure_demo_model(progress: bool = True) -> Path:
     """Return the safetensors cache of the demo model, converting the GGUF once if needed."""
     target = demo_model_dir()
-    if (target / _MARKER).exists():
+    if _cache_is_current(target):
         return target
     source = gguf_path()
     from safetensors.torch import save_model
@@ -77,6 +94,7 @@ def ensure_demo_model(progress: bool = True) -> Path:
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{CACHE_NAME}."))
     try:
         model.config.save_pretrained(staging)
+        _drop_gguf_quantization(staging / "config.json")
         model.generation_config.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         # save_model de-duplicates tied tensors (embeddings / LM head), which save_file would refuse.
@@ -87,7 +105,15 @@ def ensure_demo_model(progress: bool = True) -> Path:
         if actual != expected:
             raise RuntimeError("the converted demo model does not generate like the GGUF original; cache not written")
         (staging / _MARKER).write_text(
-            json.dumps({"source": str(source), "check_prompt": _CHECK_PROMPT, "greedy_ids": expected}, indent=1)
+            json.dumps(
+                {
+                    "format": _CONVERSION_FORMAT,
+                    "source": str(source),
+                    "check_prompt": _CHECK_PROMPT,
+                    "greedy_ids": expected,
+                },
+                indent=1,
+            )
         )
         if target.exists():
             shutil.rmtree(target)
