@@ -61,6 +61,9 @@ def canonical_language(name: str) -> str:
     return key
 
 
+_LITERAL_START = re.compile(r"[rRbBfFuU@$]{0,2}(?=[\"'`])")
+
+
 def split_tokens(line: str) -> list[str]:
     """Split a tokenized line on spaces, keeping string/char literals that contain spaces (``" "``) whole."""
     tokens: list[str] = []
@@ -70,9 +73,9 @@ def split_tokens(line: str) -> list[str]:
             i += 1
             continue
         start = i
-        prefix = re.match(r"[rRbBfFuU@$]{0,2}(?=[\"'`])", line[i:])
+        prefix = _LITERAL_START.match(line, i)
         if prefix is not None:
-            i += prefix.end()
+            i = prefix.end()
             quote = line[i]
             i += 1
             while i < n and line[i] != quote:

@@ -161,12 +161,6 @@ def _read_config(path: Path) -> list[dict[str, Any]]:
     return questions
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, dict):
-        return tuple((k, _freeze(v)) for k, v in value.items())
-    return value
 
 
 @lru_cache(maxsize=4)

@@ -1,0 +1,181 @@
+"""Parity with the paper: re-score the published Java->Python translations and compare with the published verdicts.
+
+``G-TransEval/Results`` holds other models' translations (``translation_results``) and the per-sample unit-test
+verdicts of G-TransEval's TestRunner (``unit_test_results/<model>/l<Type>_java2py.json``). Every model that has both
+for java2py is re-scored with codeeff's harness; each disagreement is listed with a cause, found by also replaying
+the paper's runner's known behaviours (:func:`their_view`):
+
+- ``first-function rename``: TestRunner renames the *first* function to ``testfunc``, so a helper defined before the
+  entry point is called by the tests instead (it fails there, passes here);
+- ``name collision``: the renaming replaces every token equal to the function name, including variables or
+  attributes of that name;
+- ``tuple return``: TestRunner's serializer rejects tuples (both runners fail these — listed only if they differ);
+- otherwise the outcome text of our run is given (timeout, runtime error, wrong answer) for manual reading.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codeeff.tasks.gtranseval.detokenize import detokenize
+from codeeff.tasks.gtranseval.problems import TYPES, Problem, load_problems
+
+DIRECTION = "java2py"
+DELIMITER_FORMATS = {"transcoder": "***Example ends here:", "transcoder-st": "***Example ends here:"}
+
+
+@dataclass
+class ModelParity:
+    model: str
+    total: int = 0
+    paper_passed: int = 0
+    ours_passed: int = 0
+    agree: int = 0
+    disagreements: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "total": self.total,
+            "paper_ca": round(self.paper_passed / self.total, 4) if self.total else None,
+            "ours_ca": round(self.ours_passed / self.total, 4) if self.total else None,
+            "agree": self.agree,
+            "agreement": round(self.agree / self.total, 4) if self.total else None,
+            "disagreements": self.disagreements,
+        }
+
+
+def results_root(data_dir: str | Path | None = None) -> Path:
+    from codeeff.data import resolve_data_dir
+
+    return resolve_data_dir("gtranseval_results", data_dir) / "gtranseval" / "G-TransEval" / "Results"
+
+
+def parity_models(data_dir: str | Path | None = None) -> list[str]:
+    """Models with both published java2py translations and java2py verdicts for all four Types."""
+    root = results_root(data_dir)
+    found = []
+    for model_dir in sorted((root / "unit_test_results").iterdir()):
+        has_verdicts = all((model_dir / f"l{t}_{DIRECTION}.json").is_file() for t in TYPES)
+        if has_verdicts and _translation_file(root, model_dir.name).is_file():
+            found.append(model_dir.name)
+    return found
+
+
+def _translation_file(root: Path, model: str) -> Path:
+    return root / "translation_results" / f"{model}-results" / f"{DIRECTION}.txt"
+
+
+def translations(model: str, data_dir: str | Path | None = None) -> list[str]:
+    """The model's 400 translations as Python code (tokenized files are detokenized)."""
+    path = _translation_file(results_root(data_dir), model)
+    text = path.read_text(encoding="utf-8")
+    if model in DELIMITER_FORMATS:
+        marker = DELIMITER_FORMATS[model]
+        chunks, current = [], []
+        for line in text.split("\n"):
+            if line.startswith(marker):
+                chunks.append("\n".join(current).strip("\n") + "\n")
+                current = []
+            else:
+                current.append(line)
+        codes = chunks
+    else:
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        codes = [detokenize(line, "python") if line.strip() else "\n" for line in lines]
+    if len(codes) != 400:
+        raise ValueError(f"{path}: expected 400 translations, found {len(codes)}")
+    return codes
+
+
+def verdicts(model: str, data_dir: str | Path | None = None) -> dict[tuple[int, str], bool]:
+    """(Type, problem id) -> passed, from the paper's per-sample verdict files."""
+    root = results_root(data_dir) / "unit_test_results" / model
+    out = {}
+    for type_ in TYPES:
+        path = root / f"l{type_}_{DIRECTION}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for pid, verdict in data["python"]["results"].items():
+            out[(type_, pid)] = verdict in ("AllPassed", "Pass")
+    return out
+
+
+def their_first_function(code: str) -> str | None:
+    """The name TestRunner would rename: the token before the first "(" of the space-split code."""
+    tokens = code.split(" ")
+    for i, tok in enumerate(tokens):
+        if tok.strip() == "(" and i > 0:
+            return tokens[i - 1]
+    return None
+
+
+def explain(problem: Problem, code: str, ours: dict, paper_passed: bool) -> str:
+    """A cause for one disagreement (see the module docstring)."""
+    from codeeff.tasks.gtranseval.entry import python_functions
+
+    try:
+        functions = python_functions(code)
+    except SyntaxError:
+        functions = []
+    first = their_first_function(code)
+    chosen = ours.get("entry")
+    if not paper_passed and ours["passed"]:
+        if functions and first is not None and first.strip() != chosen:
+            return f"first-function rename: TestRunner tests '{first.strip()}' (first function), codeeff tests '{chosen}'"
+        if first is not None and sum(tok == first for tok in code.split()) > 1 + _calls(code, first):
+            return f"name collision: TestRunner renames every '{first}' token, not only the function"
+        return "paper failed, codeeff passed: " + _hint(code)
+    return f"paper passed, codeeff {ours['status']}: {ours.get('failure') or ''}"[:400]
+
+
+def _calls(code: str, name: str) -> int:
+    tokens = code.split()
+    return sum(1 for i, tok in enumerate(tokens[:-1]) if tok == name and tokens[i + 1].startswith("("))
+
+
+def _hint(code: str) -> str:
+    if "print" in code:
+        return "unexplained (prints output); TestRunner's 5 s wall limit or environment suspected"
+    return "unexplained; TestRunner's 5 s wall limit (shared with process start) or environment suspected"
+
+
+def run(models: list[str] | None = None, data_dir: str | Path | None = None, limit: int | None = None,
+        progress: bool = True) -> list[ModelParity]:  # fmt: skip
+    from codeeff.tasks.gtranseval.task import run_candidates
+
+    problems = load_problems(data_dir)[: limit or None]
+    chosen = models or parity_models(data_dir)
+    items, keys = [], []
+    for model in chosen:
+        codes = translations(model, data_dir)
+        for problem in problems:
+            doc = {"target_lang": "python", "source_lang": "java", "task_name": "gtranseval_parity"}
+            items.append((problem, codes[problem.index], doc))
+            keys.append(model)
+    outcomes = run_candidates(items, progress=progress)
+    table = {m: ModelParity(m) for m in chosen}
+    paper = {m: verdicts(m, data_dir) for m in chosen}
+    for (problem, code, _), model, ours in zip(items, keys, outcomes, strict=True):
+        row = table[model]
+        passed_paper = paper[model][(problem.type, problem.id)]
+        row.total += 1
+        row.paper_passed += passed_paper
+        row.ours_passed += ours["passed"]
+        if passed_paper == ours["passed"]:
+            row.agree += 1
+        else:
+            row.disagreements.append(
+                {
+                    "index": problem.index,
+                    "type": problem.type,
+                    "id": problem.id,
+                    "paper": "pass" if passed_paper else "fail",
+                    "codeeff": ours["status"],
+                    "cause": explain(problem, code, ours, passed_paper),
+                }
+            )
+    return [table[m] for m in chosen]

@@ -1,0 +1,55 @@
+"""Checks that must fail BEFORE lm-eval loads a model for a G-TransEval run.
+
+lm-eval checks ``--confirm_run_unsafe_code`` only after building the model and the tasks, and a missing sandbox would
+only show up after generation, when the filter executes the answers: hours of GPU time lost. Called by
+:func:`codeeff.tasks.preflight` for runs whose tasks match ``gtranseval_*`` (or a tag covering them).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from codeeff.tasks.gtranseval.task import sandbox_settings
+
+class PreflightError(RuntimeError):
+    """A G-TransEval run cannot proceed; the message says what to do."""
+
+
+def _requested(args: argparse.Namespace) -> list[str]:
+    tasks = getattr(args, "tasks", None)
+    names = tasks.split(",") if isinstance(tasks, str) else list(tasks or [])
+    return [n.strip() for n in names if n and n.strip()]
+
+
+def executes_code(args: argparse.Namespace) -> bool:
+    """False only when every G-TransEval name requested is an explicit task with a C# target (text metrics only)."""
+    names = [n for n in _requested(args) if n.startswith("gtranseval")]
+    for name in names:
+        explicit = name.startswith("gtranseval_") and not any(ch in name for ch in "*?[")
+        if not explicit or not name.split("2", 1)[-1].startswith("csharp"):
+            return True
+    return not names
+
+
+def check(patterns: set[str] | list[str], args: argparse.Namespace) -> None:
+    """Require ``--confirm_run_unsafe_code`` and a usable sandbox backend (raises :class:`PreflightError`)."""
+    if not executes_code(args):
+        return
+    if not getattr(args, "confirm_run_unsafe_code", False):
+        raise PreflightError(
+            "G-TransEval tasks execute the model's translations against unit tests, so lm-eval requires "
+            "--confirm_run_unsafe_code. codeeff runs them in its sandbox (see `codeeff sandbox doctor`); add the flag "
+            "to confirm. (Checked now, before the model loads: lm-eval itself would only refuse after building the "
+            "model and the tasks.)"
+        )
+    from codeeff.sandbox import SandboxUnavailableError, ensure_usable
+
+    settings = sandbox_settings()
+    try:
+        ensure_usable(settings["backend"], allow_unsafe=settings["allow_unsafe"])
+    except SandboxUnavailableError as exc:
+        raise PreflightError(
+            f"G-TransEval needs a sandbox to run the translations' unit tests, and none is usable: {exc} "
+            "(backend choice: CODEEFF_SANDBOX_BACKEND=auto|bwrap|docker|process; the unsafe process fallback also "
+            "needs CODEEFF_SANDBOX_ALLOW_UNSAFE=1)"
+        ) from None

@@ -1,0 +1,294 @@
+"""The lm-eval side of the G-TransEval tasks: dataset loader, prompt, batched execution filter, per-sample scoring.
+
+Flow of one task run:
+
+1. :func:`load_dataset` (``custom_dataset``) builds one document per benchmark function with the detokenized source
+   and reference, the unit tests (JSON) and the Type.
+2. :func:`doc_to_text` / :func:`gen_prefix`: a zero-shot instruction with the source in a fenced block; the answer
+   starts with an opened fence of the target language (with ``--apply_chat_template`` it is the user turn and the
+   fence opens the assistant turn), and generation stops at the closing fence.
+3. :func:`execute` (a ``custom`` filter, so it sees ALL responses at once): extracts the code of every response,
+   builds one sandbox job per response and runs them in one parallel ``run_jobs`` call; returns
+   :class:`ScoredResponse` strings that keep the generation's cost ``.stats``.
+4. :func:`process_results`: CA, execution-status indicators, text-metric items, edit similarity, cost metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from codeeff.tasks.gtranseval.detokenize import detokenize
+from codeeff.tasks.gtranseval.problems import DISPLAY_NAMES, TYPES, Problem, TestCase, load_problems
+
+EXEC_STATUSES = ("passed", "wrong_answer", "compile_error", "runtime_error", "timeout", "other")
+BACKEND_ENV = "CODEEFF_SANDBOX_BACKEND"
+ALLOW_UNSAFE_ENV = "CODEEFF_SANDBOX_ALLOW_UNSAFE"
+
+
+# --- dataset --------------------------------------------------------------------------------------------------------
+
+
+def documents(source: str, target: str, types: Iterable[int] = TYPES, data_dir: str | None = None) -> list[dict]:
+    """One lm-eval document per problem of ``types`` for the ``source`` -> ``target`` direction."""
+    docs = []
+    for problem in load_problems(data_dir, tuple(types)):
+        docs.append(
+            {
+                "id": problem.id,
+                "index": problem.index,
+                "type": problem.type,
+                "name": problem.name,
+                "source_lang": source,
+                "target_lang": target,
+                "source_code": detokenize(problem.sources[source], source),
+                "reference": detokenize(problem.sources[target], target),
+                "source_tokenized": problem.sources[source],
+                "reference_tokenized": problem.sources[target],
+                "tests": json.dumps(
+                    {
+                        "params_type": list(problem.params_type),
+                        "return_type": problem.return_type,
+                        "tests": [{"params": list(t.params), "return": t.expected} for t in problem.tests],
+                        "sources": problem.sources,
+                    }
+                ),
+            }
+        )
+    return docs
+
+
+def load_dataset(
+    source: str,
+    target: str,
+    types: list[int] | None = None,
+    task_name: str = "gtranseval",
+    data_dir: str | None = None,
+    **_: Any,
+) -> dict:
+    """``custom_dataset`` entry point (called as ``fn(**metadata, **dataset_kwargs)``; unrelated metadata ignored)."""
+    import datasets
+
+    from codeeff.provenance import record_dataset
+    from codeeff.tasks.gtranseval.problems import data_fingerprint, data_root
+
+    chosen = tuple(types or TYPES)
+    docs = documents(source, target, chosen, data_dir)
+    record_dataset(
+        task_name,
+        source="G-TransEval (PolyEval/G-TransEval @ ceadb7b): Type{1..4}/*.test + TestRunner/config/l{1..4}.json",
+        split="test",
+        path=str(data_root(data_dir)),
+        sha256=data_fingerprint(data_dir),
+        rows=len(docs),
+        types=list(chosen),
+    )
+    return {"test": datasets.Dataset.from_list(docs)}
+
+
+def problem_of(doc: dict) -> Problem:
+    """Rebuild the :class:`Problem` from a document (documents are self-contained)."""
+    data = json.loads(doc["tests"])
+    return Problem(
+        index=doc["index"],
+        type=doc["type"],
+        number=int(doc["id"].split("-", 1)[0]),
+        name=doc["name"],
+        params_type=tuple(data["params_type"]),
+        return_type=data["return_type"],
+        tests=tuple(TestCase(tuple(t["params"]), t["return"]) for t in data["tests"]),
+        sources=data["sources"],
+    )
+
+
+# --- prompt ---------------------------------------------------------------------------------------------------------
+
+
+def doc_to_text(doc: dict) -> str:
+    src, tgt = DISPLAY_NAMES[doc["source_lang"]], DISPLAY_NAMES[doc["target_lang"]]
+    return (
+        f"Translate the following {src} function into {tgt}. Keep the behaviour identical, write only the {tgt} "
+        f"function (plus any helper functions or imports it needs), and do not add a main program or tests.\n\n"
+        f"```{fence_tag(doc['source_lang'])}\n{doc['source_code']}```\n\n"
+    )
+
+
+def gen_prefix(doc: dict) -> str:
+    return f"{DISPLAY_NAMES[doc['target_lang']]} translation:\n```{fence_tag(doc['target_lang'])}\n"
+
+
+def fence_tag(language: str) -> str:
+    return {"python": "python", "java": "java", "cpp": "cpp", "csharp": "csharp", "javascript": "javascript"}[
+        language
+    ]
+
+
+def doc_to_target(doc: dict) -> str:
+    return doc["reference"]
+
+
+# --- execution (batched) --------------------------------------------------------------------------------------------
+
+
+class ScoredResponse(str):
+    """The extracted code of one response, with the execution outcome and the generation's cost figures."""
+
+    stats: dict[str, Any]
+    execution: dict[str, Any] | None
+    raw: str
+
+    def __new__(cls, code: str, execution: dict[str, Any] | None, stats: dict | None, raw: str) -> ScoredResponse:
+        obj = super().__new__(cls, code)
+        obj.execution = execution
+        obj.stats = dict(stats or {})
+        obj.raw = raw
+        return obj
+
+    def __reduce__(self):
+        return (ScoredResponse, (str(self), self.execution, self.stats, self.raw))
+
+
+def sandbox_settings() -> dict[str, Any]:
+    return {
+        "backend": os.environ.get(BACKEND_ENV, "auto"),
+        "allow_unsafe": os.environ.get(ALLOW_UNSAFE_ENV, "").lower() in ("1", "true", "yes"),
+    }
+
+
+def execute(resps: list[list[str]], docs: list[dict]) -> list[list[ScoredResponse]]:
+    """Custom filter: run every response of the task in the sandbox at once (targets without a harness: C#)."""
+    from codeeff.tasks.gtranseval.extract import extract_code
+    from codeeff.tasks.gtranseval.harness import EXECUTABLE
+
+    codes = [[extract_code(str(r), doc["target_lang"]) for r in responses] for responses, doc in zip(resps, docs)]
+    flat = [(i, j) for i, doc in enumerate(docs) if doc["target_lang"] in EXECUTABLE for j in range(len(codes[i]))]
+    outcomes: dict[tuple[int, int], dict] = {}
+    if flat:
+        outcomes = dict(zip(flat, run_candidates([(problem_of(docs[i]), codes[i][j], docs[i]) for i, j in flat])))
+    return [
+        [
+            ScoredResponse(code, outcomes.get((i, j)), getattr(resps[i][j], "stats", None), str(resps[i][j]))
+            for j, code in enumerate(codes[i])
+        ]
+        for i in range(len(docs))
+    ]
+
+
+def run_candidates(items: list[tuple[Problem, str, dict]], progress: bool = True) -> list[dict]:
+    """Execute ``(problem, code, doc)`` candidates in one sandbox call; return one outcome dict per candidate."""
+    from codeeff.provenance import record_sandbox
+    from codeeff.sandbox import run_jobs
+    from codeeff.tasks.gtranseval.harness import build_job
+
+    prepared = [build_job(problem, code, doc["target_lang"]) for problem, code, doc in items]
+    settings = sandbox_settings()
+    results = run_jobs([p.job for p in prepared], progress=progress, **settings)
+    if results:
+        task = items[0][2].get("task_name") or f"gtranseval_{items[0][2]['source_lang']}2{items[0][2]['target_lang']}"
+        record_sandbox(task, backend=results[0].backend, isolation=results[0].isolation)
+    return [outcome(result) for result in results]
+
+
+def outcome(result: Any) -> dict[str, Any]:
+    """Classify a sandbox result into G-TransEval terms, with the failure detail for the sample log."""
+    from codeeff.tasks.gtranseval.harness import MARK
+
+    report = None
+    for line in reversed(result.stdout.splitlines()):
+        if line.startswith(MARK):
+            try:
+                report = json.loads(line[len(MARK) :])
+            except json.JSONDecodeError:
+                report = None
+            break
+    status = result.status_label
+    passed = status == "passed" and bool(report) and report.get("passed") == report.get("total")
+    if status == "passed" and not passed:
+        status, kind = "runtime_error", "runtime_error"  # exited 0 before the tests ran (e.g. sys.exit in the code)
+    elif status == "failed":
+        kind = "wrong_answer"
+    elif status in ("compile_error", "runtime_error", "timeout", "passed"):
+        kind = status
+    elif status in ("cpu_limit",):
+        kind = "timeout"
+    else:
+        kind = "other"
+    if report and report.get("error") in ("syntax", "no_function"):
+        kind = "compile_error"
+    failure = None
+    if not passed:
+        failure = _failure_text(result, report)
+    return {
+        "passed": passed,
+        "status": kind,
+        "sandbox_status": result.status_label,
+        "entry": (report or {}).get("entry"),
+        "tests_passed": (report or {}).get("passed"),
+        "tests_total": (report or {}).get("total"),
+        "failure": failure,
+        "wall_s": result.wall_s,
+        "backend": result.backend,
+    }
+
+
+def _failure_text(result: Any, report: dict | None) -> str:
+    if report and report.get("detail"):
+        return f"{report.get('error')}: {report['detail']}"[:1000]
+    if report and report.get("tests"):
+        for number, test in enumerate(report["tests"]):
+            if not test.get("ok"):
+                if "error" in test:
+                    return f"test {number}: {test['error']}"[:1000]
+                return f"test {number}: got {test.get('got')} expected {test.get('expected')}"[:1000]
+    text = (result.stderr or result.detail or result.stdout or "").strip()
+    return (f"{result.status_label}: " + text[-800:]) if text else result.status_label
+
+
+# --- scoring --------------------------------------------------------------------------------------------------------
+
+
+def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
+    """Per-sample metrics of one document (``results[0]`` is a :class:`ScoredResponse` from :func:`execute`)."""
+    from codeeff.metrics import edit_similarity
+    from codeeff.model_adapters.stats import cost_metrics
+
+    response = results[0]
+    code = str(response)
+    item = {"reference": doc["reference"], "prediction": code, "language": doc["target_lang"]}
+    metrics: dict[str, Any] = {name: item for name in TEXT_METRICS}
+    metrics["edit_similarity"] = edit_similarity(code, doc["reference"])
+    execution = getattr(response, "execution", None)
+    if execution is not None:
+        ca = 1.0 if execution["passed"] else 0.0
+        metrics["ca"] = ca
+        metrics[f"ca_type{doc['type']}"] = ca
+        for status in EXEC_STATUSES:
+            metrics[f"exec_status_{status}"] = 1.0 if execution["status"] == status else 0.0
+        metrics["compile_rate"] = {k: v for k, v in execution.items() if k != "backend"}
+    metrics.update(cost_metrics(response))
+    return metrics
+
+
+TEXT_METRICS = (
+    "codebleu",
+    "codebleu_ngram",
+    "codebleu_weighted_ngram",
+    "codebleu_syntax",
+    "codebleu_dataflow",
+    "bleu",
+    "bleu_cxg",
+)
+
+
+def compile_rate(items: list[dict]) -> float:
+    """Aggregation of the per-sample execution records: share of samples whose code compiled/parsed and loaded."""
+    if not items:
+        return float("nan")
+    return sum(1 for item in items if item["status"] != "compile_error") / len(items)
+
+
+def task_files_dir() -> Path:
+    return Path(__file__).resolve().parent
