@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from codeeff.leaderboard.cli import add_bootstrap_arguments
+from codeeff.leaderboard.cli import add_bootstrap_arguments, bootstrap_settings
 from codeeff.leaderboard.compare import (
     ALL_CHECKS,
     EXIT_CANNOT_COMPARE,
@@ -75,8 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, from_rules: dict) -> BootstrapSettings:
-    from codeeff.leaderboard.cli import bootstrap_settings
-
     for key in ("confidence", "resamples", "seed"):
         if getattr(args, key) is None and key in from_rules:
             setattr(args, key, from_rules[key])

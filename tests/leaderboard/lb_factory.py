@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import statistics
 from pathlib import Path
 from typing import Any
 
 FIXED_DATE = 1795459469.0  # 2026-11-23T18:44:29Z
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def check_golden(produced: Path, name: str) -> None:
+    """Compare with tests/leaderboard/golden/NAME (CODEEFF_UPDATE_GOLDEN=1 rewrites it; review the diff)."""
+    golden = GOLDEN / name
+    if os.environ.get("CODEEFF_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(produced.read_text())
+    assert produced.read_text() == golden.read_text()
 
 
 def _sha(text: str) -> str:

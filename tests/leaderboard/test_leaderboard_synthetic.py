@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import csv
-import os
 import struct
 from pathlib import Path
 
 import pytest
-from lb_factory import efficiency_record, write_run
+from lb_factory import check_golden, efficiency_record, write_run
 
 from codeeff.leaderboard import cli
 from codeeff.leaderboard.schema import COST_COLUMNS, IDENTITY_COLUMNS, PROVENANCE_COLUMNS, QUALITY_METRICS
 
-GOLDEN = Path(__file__).parent / "golden"
 # The documented schema (docs/leaderboard.md): pinned here so a change is a deliberate, reviewed one.
 PINNED_PREFIX = [
     "model", "variant", "spec_hash", "task", "model_backend", "model_args", "codeeff_version", "lm_eval_version",
@@ -38,15 +36,6 @@ PINNED_COST = [
 
 BASE_CA = [1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1]
 LOW_CA = [0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1]
-
-
-def _golden(produced: Path, name: str) -> None:
-    """Compare with tests/leaderboard/golden/NAME (CODEEFF_UPDATE_GOLDEN=1 rewrites it; review the diff)."""
-    golden = GOLDEN / name
-    if os.environ.get("CODEEFF_UPDATE_GOLDEN"):
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(produced.read_text())
-    assert produced.read_text() == golden.read_text()
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -104,8 +93,8 @@ def test_csv_schema_deltas_and_golden(two_runs: Path, tmp_path: Path):
     assert ee["ca_type1"] == "" and ee["prefill_s"] == ""
     assert ee["results_file"].startswith("../runs/ee/") and ee["samples_file"].endswith(".jsonl")
     assert ee["date"] == "2026-11-23T18:44:29Z" and ee["torch_version"] == "2.13.0+cpu"
-    _golden(out, "synth.csv")
-    _golden(out.with_suffix(".md"), "synth.md")
+    check_golden(out, "synth.csv")
+    check_golden(out.with_suffix(".md"), "synth.md")
 
 
 def test_update_is_idempotent(two_runs: Path, tmp_path: Path):

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lb_factory import check_golden
 
 from codeeff.leaderboard import cli, regress_cli
 
@@ -82,3 +83,25 @@ def test_codeeff_hf_variant_has_cost_columns(real_runs, tmp_path: Path, capsys):
     if variant["energy_status"] == "unavailable":
         assert variant["energy_j_per_token"] == "" and variant["energy_reason"]
     assert list(tmp_path.glob("variant.*.pareto-flops.png"))
+
+
+# Columns of a real run that do not depend on when, where or how fast it ran (the golden file pins these).
+STABLE = ("variant", "spec_hash", "task", "model_backend", "lm_eval_version", "device", "dtype", "batch_size",
+          "task_version", "n_shot", "split", "dataset", "limit", "n_samples", "gen_kwargs", "exact_match",
+          "exact_match_stderr", "bleu", "params", "param_bytes", "compression_ratio", "flops_per_token",
+          "flops_dense_per_token", "layers_per_token", "kv_cache_bytes", "gen_tokens", "energy_status",
+          "delta_exact_match", "delta_flops_per_token_pct")  # fmt: skip
+
+
+def test_real_leaderboard_golden(real_runs, tmp_path: Path):
+    out = tmp_path / "real.csv"
+    assert (
+        cli.main([str(real_runs.plain), str(real_runs.second), "-o", str(out), "--baseline", _rows_model(real_runs)])
+        == 0
+    )
+    header = out.read_text().splitlines()[0]
+    table = [",".join(STABLE)] + [",".join(row[c] for c in STABLE) for row in _rows(out)]
+    produced = tmp_path / "real-stable.csv"
+    produced.write_text("\n".join([header, *table]) + "\n")
+    name = "real-variant.csv" if real_runs.second_is_variant else "real-two-models.csv"
+    check_golden(produced, name)
