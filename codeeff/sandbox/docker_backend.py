@@ -204,15 +204,18 @@ class DockerBackend:
         container.start()
 
         def pump() -> None:
+            """Read the attach stream to its end (the daemon blocks if nobody drains it), keeping only ``cap`` bytes."""
             try:
                 for out, err in stream:
                     for key, chunk in (("stdout", out), ("stderr", err)):
-                        if chunk:
+                        if chunk and not overflow.is_set():
                             buffers[key] += chunk
                             if len(buffers[key]) > cap:
                                 overflow.set()
-                                container.kill()
-                                return
+                                try:
+                                    container.kill()
+                                except Exception:
+                                    pass
             except Exception:
                 return
 
