@@ -104,10 +104,9 @@ def prepare_pairs(
 
 
 def score(names: list[str], refs: list[str], preds: list[str], language: str) -> dict:
-    corpus, samples = {}, [{} for _ in refs]
+    corpus, samples = registry.corpus_scores(names, refs, preds, language), [{} for _ in refs]
     for name in names:
         spec = registry.get(name)
-        corpus[name] = spec.corpus(refs, preds, language)
         for row, value in zip(samples, spec.per_sample(refs, preds, language), strict=True):
             row[name] = value
     return {

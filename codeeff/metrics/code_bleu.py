@@ -94,6 +94,7 @@ class CodeBLEUResult:
 @dataclass(frozen=True)
 class _TextAnalysis:
     tokens: tuple[str, ...]
+    ngrams: tuple[Counter, ...]  # n-gram counts for n = 1..MAX_ORDER (read-only: Counter lookups never insert)
     subtrees: Counter  # s-expression of every subtree with children -> occurrences (library's get_all_sub_trees)
     dataflow: Counter  # normalised dataflow edges -> occurrences (library's normalize_dataflow of get_data_flow)
 
@@ -173,8 +174,10 @@ def _analyze(language: str, text: str) -> _TextAnalysis:
     parser, dfg_fn = _parser(language)
     root = parser.parse(bytes(cleaned, "utf8")).root_node
     flows = normalize_dataflow(_dataflow_graph(root, cleaned, dfg_fn))
+    tokens = tuple(stripped.split())
     return _TextAnalysis(
-        tokens=tuple(stripped.split()),
+        tokens=tokens,
+        ngrams=tuple(_ngrams(tokens, n) for n in range(1, MAX_ORDER + 1)),
         subtrees=_subtrees(root),
         dataflow=Counter((name, relation, tuple(parents)) for name, relation, parents in flows),
     )
@@ -190,8 +193,7 @@ def _pair_stats(language: str, reference: str, prediction: str) -> tuple:
     keywords = _keywords(language)
     bleu_num, bleu_den, w_num, w_den = [], [], [], []
     for n in range(1, MAX_ORDER + 1):
-        hyp_counts = _ngrams(hyp.tokens, n)
-        ref_counts = _ngrams(ref.tokens, n)
+        hyp_counts, ref_counts = hyp.ngrams[n - 1], ref.ngrams[n - 1]
         bleu_num.append(sum(min(c, ref_counts[g]) for g, c in hyp_counts.items()))
         bleu_den.append(max(1, sum(hyp_counts.values())))
         clipped = {g: min(c, hyp_counts[g]) for g, c in ref_counts.items()}
@@ -332,8 +334,8 @@ _MEMO: dict[str, list[tuple]] = {}
 _MEMO_LIMIT = 16
 
 
-def _memoized_statistics(
-    references: Sequence[str], predictions: Sequence[str], language: str, workers: int | None
+def memoized_statistics(
+    references: Sequence[str], predictions: Sequence[str], language: str, workers: int | None = None
 ) -> list[tuple]:
     """Per-pair counts, memoised by content (the mode only changes the combination, not the counts)."""
     if len(references) != len(predictions):
@@ -358,7 +360,7 @@ def corpus_codebleu(
     """Corpus CodeBLEU of raw code pairs; memoised by content so its components never recompute the same corpus."""
     if mode not in MODES:
         raise ValueError(f"CodeBLEU mode must be one of {MODES}, got '{mode}'")
-    return combine(_memoized_statistics(references, predictions, language, workers), mode)
+    return combine(memoized_statistics(references, predictions, language, workers), mode)
 
 
 def pair_codebleu(
@@ -372,7 +374,7 @@ def pair_codebleu(
     """Sentence CodeBLEU of every pair (each pair a corpus of one), sharing the corpus' memoised counts."""
     if mode not in MODES:
         raise ValueError(f"CodeBLEU mode must be one of {MODES}, got '{mode}'")
-    return [combine([stats], mode) for stats in _memoized_statistics(references, predictions, language, workers)]
+    return [combine([stats], mode) for stats in memoized_statistics(references, predictions, language, workers)]
 
 
 def sentence_codebleu(reference: str, prediction: str, language: str, *, mode: str = "codeeff") -> CodeBLEUResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -236,6 +237,42 @@ def get(name: str) -> MetricSpec:
     if name not in table:
         raise ValueError(f"unknown metric '{name}'; known: {', '.join(table)}")
     return table[name]
+
+
+def corpus_scores(
+    names: Sequence[str], references: Sequence[str], predictions: Sequence[str], language: str
+) -> dict[str, float | None]:
+    """Corpus values of several metrics. CodeBLEU's counts are computed by its worker processes while this process
+    computes the other metrics (so a multi-metric run costs about its total CPU time divided by the cores); the
+    values are the same as computing each metric alone."""
+    specs = [get(name) for name in names]
+    text.check_pairs(references, predictions, ", ".join(names))
+    background: threading.Thread | None = None
+    failure: list[BaseException] = []
+    if any(spec.name.startswith("codebleu") for spec in specs):
+        language = code_bleu.normalize_language(language)
+
+        def codebleu_counts() -> None:
+            try:
+                code_bleu.memoized_statistics(references, predictions, language)
+            except BaseException as exc:  # re-raised in the caller's thread below
+                failure.append(exc)
+
+        background = threading.Thread(target=codebleu_counts, name="codeeff-codebleu", daemon=True)
+        background.start()
+    values = {
+        spec.name: spec.corpus(references, predictions, language)
+        for spec in specs
+        if spec is not None and not spec.name.startswith("codebleu")
+    }
+    if background is not None:
+        background.join()
+        if failure:
+            raise failure[0]
+        values.update(
+            {s.name: s.corpus(references, predictions, language) for s in specs if s.name.startswith("codebleu")}
+        )
+    return {name: values[name] for name in names}
 
 
 _EXECUTION = re.compile(r"^(pass@\d+|ca|ca_type\d+|exec_status_\w+)$")
