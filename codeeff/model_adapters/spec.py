@@ -128,6 +128,15 @@ def _layer_selector(key: str, value: Any) -> list[int] | str:
     return parse_int_list(key, value)
 
 
+def _exit_policy(key: str, value: Any) -> str:
+    """early_exit: checked for syntax here (files and ranges are checked against the model later)."""
+    from codeeff.model_adapters.early_exit import parse_policy
+
+    text = _as_str(key, value)
+    parse_policy(text)
+    return text
+
+
 # ----- the key table -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class KeyDef:
@@ -151,7 +160,7 @@ KEYS: dict[str, KeyDef] = {
     # early exit
     "early_exit": KeyDef(
         "early_exit",
-        _as_str,
+        _exit_policy,
         "none | fixed:L | confidence:T | saturation:T | classifier:PATH[:T] | policy:PATH:T",
     ),
     "exit_layers": KeyDef(
