@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import torch
+
+
+def run_codeeff(*args, **kwargs):
+    """``run_codeeff`` of tests/conftest.py (not importable by name here: this folder has its own conftest)."""
+    spec = importlib.util.spec_from_file_location("codeeff_tests_conftest", Path(__file__).parents[1] / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.run_codeeff(*args, **kwargs)
 
 
 def logits(model, batch) -> torch.Tensor:
