@@ -50,7 +50,7 @@ class MetricResult:
     tolerance: float | None = None
     rule: str | None = None
     method: str = "aggregate"  # "paired-bootstrap" | "aggregate" | "-"
-    verdict: str = "ok"  # ok | improved | regression | inconclusive | skipped | no rule
+    verdict: str = "ok"  # ok | improved | regression | inconclusive | skipped | reported | no rule
     gated: bool = True
     note: str | None = None
 
@@ -179,6 +179,9 @@ def evaluate_metric(
         result.method, result.verdict, result.gated = "-", "no rule", False
         return result
     result.rule, result.gated = rule.describe(), rule.gate
+    if rule.max_drop is None and rule.max_drop_rel is None:  # informational metric: shown, never judged
+        result.method, result.verdict = "-", "reported"
+        return result
     result.tolerance = rule.tolerance(b)
     if rule.machine_dependent and not _same_machine(base, cand):
         result.method, result.verdict, result.gated = "-", "skipped", False

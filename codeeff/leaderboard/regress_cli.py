@@ -89,7 +89,7 @@ def _interval(m: MetricResult) -> str:
 
 def _verdict_text(m: MetricResult) -> str:
     text = m.verdict.upper() if m.verdict == "regression" else m.verdict
-    return text if m.gated or m.verdict in ("skipped", "no rule") else f"{text} (not gated)"
+    return text if m.gated or m.verdict in ("skipped", "no rule", "reported") else f"{text} (not gated)"
 
 
 def render_text(report: Report) -> str:

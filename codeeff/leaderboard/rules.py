@@ -58,7 +58,7 @@ class Rule:
         return max(candidates) if candidates else 0.0
 
     def describe(self) -> str:
-        if not self.gate:
+        if not self.gate and self.max_drop is None and self.max_drop_rel is None:
             return "reported only"
         parts = []
         if self.max_drop is not None:
@@ -73,11 +73,11 @@ def _quality(max_drop: float) -> Rule:
     return Rule(higher_is_better=True, max_drop=max_drop)
 
 
-def _cost(higher_is_better: bool = False, *, evidence: bool = False, machine: bool = False) -> Rule:
-    return Rule(higher_is_better, max_drop_rel=0.05, require_evidence=evidence, machine_dependent=machine)
+def _cost(higher_is_better: bool = False, *, evidence: bool = False, machine: bool = False, gate: bool = True) -> Rule:
+    return Rule(higher_is_better, max_drop_rel=0.05, require_evidence=evidence, machine_dependent=machine, gate=gate)
 
 
-_INFO = Rule(higher_is_better=True, gate=False, require_evidence=False)
+_INFO = Rule(higher_is_better=True, gate=False, require_evidence=False)  # shown, never judged against a tolerance
 
 DEFAULT_RULES: dict[str, Rule] = {
     **{m: _quality(0.02) for m in ("ca", "ca_type1", "ca_type2", "ca_type3", "ca_type4", "pass@*")},
@@ -90,9 +90,12 @@ DEFAULT_RULES: dict[str, Rule] = {
     **{m: _cost() for m in ("params", "param_bytes", "flops_per_token", "flops_dense_per_token")},
     **{m: _cost() for m in ("layers_per_token", "kv_cache_bytes")},
     "compression_ratio": _cost(higher_is_better=True),
-    "tokens_per_s": _cost(higher_is_better=True, machine=True),
-    **{m: _cost(machine=True) for m in ("latency_s_mean", "prefill_s", "decode_s", "peak_memory_bytes")},
-    **{m: _cost(machine=True) for m in ("energy_j", "energy_j_per_token")},
+    # Run-level timings and energy are one measurement each: a 5 % swing is load noise as often as a slowdown, so
+    # they are judged and shown but do not fail the gate unless a rules file sets `gate = true`.
+    "tokens_per_s": _cost(higher_is_better=True, machine=True, gate=False),
+    **{m: _cost(machine=True, gate=False) for m in ("latency_s_mean", "prefill_s", "decode_s", "energy_j")},
+    "energy_j_per_token": _cost(machine=True, gate=False),
+    "peak_memory_bytes": _cost(machine=True),
     # Per-sample cost means from codeeff tasks: they vary per document, so use the paired samples.
     **{m: _cost(evidence=True) for m in ("sample_flops", "sample_flops_dense", "sample_layers_per_token")},
     **{m: _cost(evidence=True, machine=True) for m in ("sample_latency_s", "sample_energy_j")},

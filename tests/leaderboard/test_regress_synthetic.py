@@ -164,3 +164,13 @@ def test_different_limits_pair_the_common_documents(tmp_path: Path, capsys):
     code, report = _json(capsys, "--baseline", str(base), "--candidate", str(cand))
     ca = report["tasks"][0]["metrics"][0]
     assert code == 0 and ca["paired_n"] == 100 and ca["delta"] == 0.0 and "paired on the 100" in ca["note"]
+
+
+def test_run_level_timings_are_judged_but_not_gated_by_default(tmp_path: Path, capsys):
+    base = _run(tmp_path, "base", GOOD, efficiency=efficiency_record("aaaaaaaaaaaa", "dense"))
+    cand = _run(tmp_path, "cand", GOOD, efficiency=efficiency_record("aaaaaaaaaaaa", "dense", tokens_per_s=10.0))
+    code, out = _regress(capsys, "--baseline", str(base), "--candidate", str(cand))
+    assert code == 0 and "REGRESSION (not gated)" in out
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[metrics.tokens_per_s]\ngate = true\n")
+    assert _regress(capsys, "--baseline", str(base), "--candidate", str(cand), "--rules", str(rules))[0] == 1
