@@ -1,0 +1,196 @@
+"""The demo's orchestration: check inputs, prepare the model, evaluate each variant, build the leaderboard.
+
+Everything a run needs is checked before the first model loads (data present, sandbox usable, demo model
+installed), so a missing piece costs seconds, not minutes. Each variant writes a normal lm-eval output folder
+(results JSON + samples JSONL), exactly what `codeeff run --output_path ... --log_samples` writes, and the leaderboard
+is built from those folders by the same code as `codeeff leaderboard`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TRANSLATION_TASK = "gtranseval_java2python"
+COMPLETION_TASK = "codexglue_line_py150"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row family of the demo leaderboard: a name for people and the codeeff-hf keys that define it."""
+
+    name: str
+    keys: dict[str, Any] = field(default_factory=dict)
+    what: str = ""
+
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant("baseline", {}, "the unmodified model"),
+    Variant(
+        "early-exit",
+        {"early_exit": "confidence:0.9", "exit_layers": "seed"},
+        "exit when the LM head's top-1 probability at an exit layer reaches 0.9 (the early-exit seed's exit schedule)",
+    ),
+    Variant(
+        "attn-bypass",
+        {"attn_bypass": "nose:4", "calib": f"task:{TRANSLATION_TASK}", "calib_n": 8},
+        "attention of 4 layers replaced by identity, chosen by NOSE transfer entropy on 8 task prompts",
+    ),
+    Variant(
+        "svd-mlp",
+        {"factorize": "svd", "param_ratio": 0.9, "factorize_targets": "gate,up,down"},
+        "MLP projections replaced by truncated-SVD factors keeping 90 % of their parameters",
+    ),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codeeff demo", description=__doc__)
+    parser.add_argument("--limit-translation", type=int, default=20, help="G-TransEval Java→Python samples")
+    parser.add_argument("--limit-completion", type=int, default=40, help="PY150 line-completion samples")
+    parser.add_argument("--variants", default=",".join(v.name for v in VARIANTS), help="comma-separated subset")
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument(
+        "--max-length", type=int, default=1024, help="model context in tokens (longer file prefixes are left-cut)"
+    )
+    parser.add_argument("--output-dir", default="out/demo", help="lm-eval output folders, one per variant")
+    parser.add_argument("--leaderboard", default="leaderboards/demo.csv", help="leaderboard CSV to write")
+    parser.add_argument("--data-dir", default=None, help="benchmark data (default: CODEEFF_DATA_DIR, then cache)")
+    parser.add_argument("--model", default=None, help="a HF model folder instead of the embedded SmolLM2-135M")
+    return parser
+
+
+def _selected_variants(names: str) -> list[Variant]:
+    by_name = {v.name: v for v in VARIANTS}
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in by_name]
+    if unknown:
+        raise SystemExit(f"unknown demo variant(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
+    if "baseline" not in chosen:
+        chosen.insert(0, "baseline")
+    return [by_name[n] for n in chosen]
+
+
+def _check_inputs(args: argparse.Namespace) -> tuple[Path, Path]:
+    """Fail before any model work: data, sandbox, model."""
+    from codeeff.data import resolve_data_dir
+    from codeeff.sandbox import ensure_usable
+
+    data_dir = resolve_data_dir("gtranseval", args.data_dir)
+    resolve_data_dir("codexglue_line", args.data_dir)
+    backend = ensure_usable()
+    print(f"[demo] data: {data_dir}; sandbox: {_backend_name(backend)}", flush=True)
+    if args.model:
+        model_dir = Path(args.model).expanduser().resolve()
+        if not (model_dir / "config.json").exists():
+            raise SystemExit(f"--model {model_dir}: not a Hugging Face model folder (no config.json)")
+    else:
+        from codeeff.demo.model import ensure_demo_model
+
+        model_dir = ensure_demo_model()
+    return data_dir, model_dir
+
+
+def _backend_name(info: Any) -> str:
+    if isinstance(info, dict):
+        return str(info.get("name") or info.get("backend") or info)
+    return str(getattr(info, "name", info))
+
+
+def _evaluate(
+    variant: Variant,
+    model_dir: Path,
+    data_dir: Path,
+    task: str,
+    limit: int,
+    chat: bool,
+    args: argparse.Namespace,
+    task_manager,
+) -> dict:
+    """One lm-eval run of one variant on one task, saved like `codeeff run --output_path --log_samples`."""
+    from lm_eval import simple_evaluate
+    from lm_eval.loggers import EvaluationTracker
+
+    from codeeff.results_hook import annotate_results
+
+    output = Path(args.output_dir) / variant.name
+    tracker = EvaluationTracker(output_path=str(output))
+    model_args = {"pretrained": str(model_dir), "max_length": args.max_length, **variant.keys}
+    results = simple_evaluate(
+        model="codeeff-hf",
+        model_args=model_args,
+        tasks=[task],
+        limit=limit,
+        batch_size=args.batch_size,
+        log_samples=True,
+        apply_chat_template=chat,
+        confirm_run_unsafe_code=True,
+        evaluation_tracker=tracker,
+        task_manager=task_manager,
+    )
+    samples = results.pop("samples")
+    tracker.save_results_aggregated(results=annotate_results(results), samples=samples)
+    for name in results["configs"]:
+        tracker.save_results_samples(task=name, samples=samples[name])
+    return results
+
+
+def _headline(results: dict, task: str) -> str:
+    values = results["results"][task]
+    keys = ("ca,none", "codebleu,none", "exact_match_cxg,none", "edit_similarity,none")
+    shown = [f"{k.split(',')[0]}={values[k]:.3g}" for k in keys if isinstance(values.get(k), int | float)]
+    return ", ".join(shown)
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    variants = _selected_variants(args.variants)
+    started = time.perf_counter()
+    data_dir, model_dir = _check_inputs(args)
+
+    from lm_eval.tasks import TaskManager
+
+    from codeeff.cli import register_models
+    from codeeff.tasks import tasks_dir
+
+    register_models()
+    # codeeff's tasks only: indexing lm-eval's ~14k built-in YAMLs would cost ~17 s per variant for nothing.
+    task_manager = TaskManager(
+        include_path=str(tasks_dir()), include_defaults=False, metadata={"data_dir": str(data_dir)}
+    )
+    output_root = Path(args.output_dir)
+    if output_root.exists():
+        shutil.rmtree(output_root)  # every number of a demo comes from this run
+    plan = [(TRANSLATION_TASK, args.limit_translation, True), (COMPLETION_TASK, args.limit_completion, False)]
+    baseline_hash = None
+    for index, variant in enumerate(variants, 1):
+        print(f"\n[demo] variant {index}/{len(variants)}: {variant.name} — {variant.what}", flush=True)
+        for task, limit, chat in plan:
+            t0 = time.perf_counter()
+            results = _evaluate(variant, model_dir, data_dir, task, limit, chat, args, task_manager)
+            print(f"[demo]   {task}: {_headline(results, task)} ({time.perf_counter() - t0:.0f} s)", flush=True)
+            if variant.name == "baseline":
+                baseline_hash = results["config"]["efficiency"]["variant"]["hash"]
+
+    from codeeff.leaderboard.cli import main as leaderboard_main
+
+    csv_path = Path(args.leaderboard)
+    if csv_path.exists():
+        csv_path.unlink()  # the demo leaderboard holds this run only
+    code = leaderboard_main([str(output_root), "-o", str(csv_path), "--baseline", str(baseline_hash), "--md", "--plot"])
+    if code != 0:
+        return code
+    markdown = csv_path.with_suffix(".md")
+    if markdown.exists():
+        print("\n" + markdown.read_text())
+    print(f"[demo] done in {time.perf_counter() - started:.0f} s: {csv_path}, {markdown}, plots beside them")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
