@@ -208,3 +208,63 @@ def test_bad_arguments_fail_from_the_config_alone(tmp_path):
     factorize.validate(
         {"factorize": "svd", "factorize_targets": ["up", "out_proj"], "rank": 4}, opt, spec_for_config(opt)
     )
+
+
+def test_cost_model_sees_what_runs(tokenizer):
+    """Factor FLOPs per use, a shared MASS matrix at full FLOPs per layer, a bypassed attention at zero."""
+    from codeeff.model_adapters.bypass.runtime import BypassSet
+    from codeeff.model_adapters.cost import CostModel, module_flops_per_token
+
+    model = build_tiny_model("llama", vocab_size=len(tokenizer))  # d=64, ffn=128, 4 heads, 2 kv heads
+    arch = spec_for_model(model)
+    dense = CostModel(model, arch)
+    gf = factorize_model(model, arch, FactorizeSpec("globalfact", ("gate",), rank=8))
+    mass = factorize_model(model, arch, FactorizeSpec("mass", ("down",)))
+    gf.apply(model)
+    mass.apply(model)
+    try:
+        with BypassSet(model, arch, [1]):
+            cost = CostModel(model, arch)
+            attn_linear = module_flops_per_token(arch.attention(arch.layers(model)[0]))
+    finally:
+        mass.restore()
+        gf.restore()
+    gate_dense, gate_factored = 2 * 64 * 128, 2 * (8 * 64 + 128 * 8)  # G (8×64) shared, but run in every layer
+    for i, (before, after) in enumerate(zip(dense.layers, cost.layers, strict=True)):
+        expected = before.linear - gate_dense + gate_factored - (attn_linear if i == 1 else 0)
+        assert after.linear == expected, i
+        assert after.heads == (0 if i == 1 else before.heads)
+
+
+def test_factorize_cli_saves_a_loadable_variant(tmp_path, capsys, tokenizer, batch):
+    from transformers import AutoModelForCausalLM
+
+    from codeeff.model_adapters.factorize.cli import main
+    from codeeff.model_adapters.tiny import save_tiny_model
+
+    model_dir = save_tiny_model(tmp_path / "model", "mistral")
+    calib = tmp_path / "calib.jsonl"
+    calib.write_text(json.dumps({"text": "def add(a, b):\n    return a + b\n"}) + "\n")
+    out = tmp_path / "variant"
+    args = ["--model", str(model_dir), "--method", "svd", "--targets", "down", "--layers", "1-3", "--rank", "6"]
+    assert main([*args, "--act-aware", "--calib", str(calib), "--out", str(out), "--json"]) == 0
+    described = json.loads(capsys.readouterr().out)
+    assert described["layers"] == [1, 2, 3] and described["spec"]["act_aware"] is True
+    model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+    transform = load_factorized(out, model, spec_for_model(model))
+    assert transform.describe()["rsse_avg"] == pytest.approx(described["rsse_avg"])
+    # a rank above the matrix size is refused from the config, before any weights load
+    bad = [
+        "--model",
+        str(model_dir),
+        "--method",
+        "svd",
+        "--targets",
+        "down",
+        "--rank",
+        "65",
+        "--out",
+        str(tmp_path / "x"),
+    ]
+    assert main(bad) == 2
+    assert "rank 65" in capsys.readouterr().err and not (tmp_path / "x").exists()
