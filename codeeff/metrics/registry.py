@@ -174,7 +174,10 @@ def metrics() -> dict[str, MetricSpec]:
             "rouge-score ROUGE-L F (lowercased alphanumeric tokens: a+b == a-b), corpus = mean",
             lambda r, p, lang=None: text.corpus_rouge_l(r, p),
             lambda p, r, lang=None: text.sentence_rouge_l(r, p),
-            lambda: f"rougeL|rouge-score:{_version('rouge-score')}|tok:rouge-default|stemmer:no|agg:mean-f",
+            lambda: (
+                f"rougeL|tok:rouge-score:{_version('rouge-score')}-default|stemmer:no|lcs:rapidfuzz:{_version('rapidfuzz')}"
+                "|agg:mean-f"
+            ),
         ),
         MetricSpec(
             "rougeL_code",
@@ -183,7 +186,7 @@ def metrics() -> dict[str, MetricSpec]:
             "ROUGE-L F over case-sensitive code tokens keeping operators and punctuation, corpus = mean",
             lambda r, p, lang=None: text.corpus_rouge_l(r, p, code=True),
             lambda p, r, lang=None: text.sentence_rouge_l(r, p, code=True),
-            lambda: f"rougeL_code|rouge-score:{_version('rouge-score')}|tok:codeeff-code:{cv()}|agg:mean-f",
+            lambda: f"rougeL_code|tok:codeeff-code:{cv()}|lcs:rapidfuzz:{_version('rapidfuzz')}|agg:mean-f",
         ),
         _sample_spec(
             "exact_match_cxg",

@@ -76,6 +76,29 @@ def test_rouge_l_is_blind_to_operators_and_rouge_l_code_is_not():
     assert sentence_rouge_l("Foo", "foo", code=True) == 0.0  # case-sensitive
 
 
+def test_rouge_l_equals_rouge_score_on_real_pairs(dev_rows):
+    """Our LCS (rapidfuzz) + rouge-score's tokenizer and formula give exactly RougeScorer's F-measure."""
+    from rouge_score import rouge_scorer
+
+    class CodeTokenizer:
+        def tokenize(self, text):
+            return code_tokens(text)
+
+    rows = dev_rows["python"][:400]
+    pairs = [
+        (r["gt"], rows[(i + 1) % len(rows)]["gt"] if i % 2 else r["gt"][: len(r["gt"]) // 2])
+        for i, r in enumerate(rows)
+    ]
+    default, code = (
+        rouge_scorer.RougeScorer(["rougeL"]),
+        rouge_scorer.RougeScorer(["rougeL"], tokenizer=CodeTokenizer()),
+    )
+    assert [sentence_rouge_l(r, p) for r, p in pairs] == [default.score(r, p)["rougeL"].fmeasure for r, p in pairs]
+    assert [sentence_rouge_l(r, p, code=True) for r, p in pairs] == [
+        code.score(r, p)["rougeL"].fmeasure for r, p in pairs
+    ]
+
+
 def test_corpus_rouge_l_is_the_mean_of_pair_f_measures():
     refs, preds = ["a b c", "x y"], ["a b c", "x z"]
     assert corpus_rouge_l(refs, preds) == pytest.approx((1.0 + 0.5) / 2)
