@@ -8,26 +8,24 @@ import json
 import pytest
 
 from codeeff.metrics import codexglue_tokens as cxg
+from codeeff.metrics import lm_eval_glue, metrics
+from codeeff.metrics.lm_eval_glue import corpus_item
 from codeeff.tasks.codexglue import context_task, line_task
+from codeeff.tasks.codexglue.scoring import LINE_CORPUS_METRICS, metric_text
 from codeeff.tasks.codexglue.sources import SourceConfig, load_token_files
 from codeeff.tasks.rescoring import rescore
 
 N_DOCS = 12
-# Best possible value of each metric (cost metrics are not emitted: the predictions carry no figures).
-PERFECT = {
-    "exact_match_cxg": 1.0,
-    "edit_similarity": 100.0,
-    "levenshtein_distance": 0.0,
-    "token_accuracy": 1.0,
-    "bleu": 100.0,
-    "bleu_cxg": 100.0,
-    "chrf": 100.0,
-    "rougeL": 1.0,
-    "codebleu": 1.0,
-    "codebleu_syntax": 1.0,
-    "codebleu_dataflow": 1.0,
-    "status": 1.0,
-}
+
+
+def _perfect(metric: str) -> float:
+    """The best value of a metric, from the metrics registry (scale and direction); ``status`` is the ok fraction."""
+    if metric == "status":
+        return 1.0
+    spec = metrics()[metric]
+    if not spec.higher_is_better:
+        return 0.0
+    return 100.0 if spec.scale == "0-100" else 1.0
 
 
 def _write_predictions(path, predictions):
@@ -35,19 +33,19 @@ def _write_predictions(path, predictions):
     return path
 
 
-def _assert_perfect(scores: dict, task: str):
-    reported = {k.split(",")[0]: v for k, v in scores.items() if "_stderr" not in k and k not in ("alias", "name")}
-    assert set(reported) <= set(PERFECT), set(reported) - set(PERFECT)
+def _assert_perfect(scores: dict, task: str, ceiling: dict | None = None):
+    reported = {k.split(",")[0]: v for k, v in scores.items() if "," in k and "_stderr" not in k}
+    assert "codebleu" in reported and "exact_match_cxg" in reported and "status" in reported
     for metric, value in reported.items():
         if metric == "codebleu_dataflow" and value is None:
             continue  # degenerate dataflow (no variable flow in any reference) is reported as None, never 0 or 1
-        assert value == pytest.approx(PERFECT[metric]), (task, metric, value)
+        best = (ceiling or {}).get(metric, _perfect(metric))
+        assert value == pytest.approx(best), (task, metric, value)
 
 
 @pytest.mark.parametrize(
     ("task", "language", "fraction"),
-    [("py150_ctx20", "python", 0.2), ("py150_ctx60", "python", 0.6), ("javacorpus_ctx30", "java", 0.3),
-     ("javacorpus_ctx50", "java", 0.5)],
+    [("py150_ctx20", "python", 0.2), ("javacorpus_ctx50", "java", 0.5)],
 )  # fmt: skip
 def test_true_continuation_scores_perfectly_on_context_tasks(tmp_path, data_dir, task, language, fraction):
     metadata = {"data_dir": str(data_dir)}
@@ -70,7 +68,15 @@ def test_true_line_scores_perfectly_on_line_tasks(tmp_path, data_dir, task, lang
     docs = line_task.load(task, language, **metadata)["test"].select(range(N_DOCS))
     predictions = [cxg.detokenize(doc["reference"], language) + tail for doc in docs]
     path = _write_predictions(tmp_path / "oracle.jsonl", predictions)
-    _assert_perfect(rescore(task, predictions=path, metadata=metadata).results["results"][task], task)
+    # Some corpus metrics cannot reach their maximum on short lines even for identical text (CodeBLEU's n-gram parts
+    # are smoothed NLTK BLEU, so lines under 4 tokens score < 1; ROUGE-L drops non-alphanumerics, so "= { }" scores 0):
+    # there the ceiling is the references scored against themselves. Per-sample metrics must be perfect.
+    items = [
+        corpus_item(metric_text(d["reference"].split()), metric_text(d["reference"].split()), language) for d in docs
+    ]
+    ceiling = {name: getattr(lm_eval_glue, name)(items) for name in LINE_CORPUS_METRICS}
+    scores = rescore(task, predictions=path, metadata=metadata).results["results"][task]
+    _assert_perfect(scores, task, ceiling)
 
 
 def test_codexglue_evaluator_sample_reproduces_the_readme(data_dir):

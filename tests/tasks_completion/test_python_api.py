@@ -13,6 +13,9 @@ TASKS = [
     *[f"{name}_ctx{f}" for name in ("py150", "javacorpus") for f in (20, 30, 50, 60)],
 ]
 
+# Rescoring is generic (lm-eval's own loop against saved responses); one task per family and language keeps it fast.
+RESCORED = ["codexglue_line_py150", "codexglue_line_javacorpus", "py150_ctx30", "javacorpus_ctx60"]
+
 
 def _same(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
@@ -40,15 +43,15 @@ def test_every_completion_task_runs_and_rescoring_reproduces_it(tmp_path, tiny_m
         evaluation_tracker=tracker,
     )
     samples = results.pop("samples")
-    assert sorted(results["results"]) == sorted(TASKS)
+    assert sorted(results["results"]) == sorted(TASKS)  # the codeeff_completion tag expands to all ten
+    assert set(TASKS) <= manager.task_index["codeeff_suite"].tags
     tracker.save_results_aggregated(results=results, samples=samples)
     for task in TASKS:
         assert results["versions"][task] == 1.0
-        assert {"codeeff_completion", "codeeff_suite"} <= set(results["configs"][task]["tag"])
         assert all("status" in s and s["doc"]["language"] in ("python", "java") for s in samples[task])
         tracker.save_results_samples(task_name=task, samples=samples[task])
 
-    for task in TASKS:
+    for task in RESCORED:
         samples_file = next((tmp_path / "live").rglob(f"samples_{task}_*.jsonl"))
         rescored = rescore(task, samples=samples_file).results["results"][task]
         live = results["results"][task]

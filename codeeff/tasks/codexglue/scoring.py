@@ -31,8 +31,9 @@ def metric_text(tokens: list[str]) -> str:
 
 
 def _items(names: tuple[str, ...], prediction: str, reference: str, language: str) -> dict[str, dict[str, str]]:
-    item = {"reference": reference, "prediction": prediction, "language": language}
-    return {name: dict(item) for name in names}
+    from codeeff.metrics.lm_eval_glue import corpus_item
+
+    return {name: corpus_item(reference, prediction, language) for name in names}
 
 
 def line_metrics(prediction: str, reference: str, language: str) -> dict[str, Any]:
@@ -53,16 +54,19 @@ def line_metrics(prediction: str, reference: str, language: str) -> dict[str, An
 
 
 def span_metrics(prediction: list[str], reference: list[str], language: str) -> dict[str, Any]:
-    """A fixed-length token span (the context-fraction tasks): the seed's metric set."""
+    """A fixed-length token span (the context-fraction tasks): the seed's metric set.
+
+    Token accuracy is over the reference's positions: a prediction shorter than the reference is padded with
+    misses, so stopping early never raises the score (the seed always generates its full 15 tokens).
+    """
     from codeeff.metrics import exact_match_cxg, levenshtein_distance, token_accuracy
 
     pred_text, ref_text = metric_text(prediction), metric_text(reference)
+    padded = [cxg.restore_literals(t) for t in prediction] + [None] * (len(reference) - len(prediction))
     return {
         "exact_match_cxg": exact_match_cxg(" ".join(prediction), " ".join(reference)),
         "levenshtein_distance": levenshtein_distance(pred_text, ref_text),
-        "token_accuracy": token_accuracy(
-            [cxg.restore_literals(t) for t in prediction], [cxg.restore_literals(t) for t in reference]
-        ),
+        "token_accuracy": token_accuracy(padded, [cxg.restore_literals(t) for t in reference]),
         **_items(SPAN_CORPUS_METRICS, pred_text, ref_text, language),
     }
 

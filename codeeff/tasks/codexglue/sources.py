@@ -22,6 +22,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,16 @@ def _require_file(path: Path, what: str, hint: str) -> Path:
 def read_line_rows(path: str | os.PathLike, *, require_gt: bool = True) -> list[LineRow]:
     """Read a CodeXGLUE line-completion JSONL file; any bad row is an error naming ``path:line``.
 
-    Rows without an ``id`` are numbered by their 0-based position (the dev sets have none).
+    Rows without an ``id`` are numbered by their 0-based position (the dev sets have none). Parsed files are kept
+    per (path, size, mtime), so building several tasks on one file (a run and its re-scoring) reads it once.
     """
-    path = Path(path)
+    stat = os.stat(path)
+    return list(_read_line_rows(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, require_gt))
+
+
+@lru_cache(maxsize=4)
+def _read_line_rows(path_str: str, _size: int, _mtime: int, require_gt: bool) -> tuple[LineRow, ...]:
+    path = Path(path_str)
     rows: list[LineRow] = []
     with open(path, encoding="utf-8") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -141,7 +149,7 @@ def read_line_rows(path: str | os.PathLike, *, require_gt: bool = True) -> list[
             rows.append(LineRow(id=row_id, input=context, gt=" ".join(gt.split())))
     if not rows:
         raise DataFormatError(f"{path}: no rows")
-    return rows
+    return tuple(rows)
 
 
 def read_token_lines(path: str | os.PathLike) -> list[str]:
