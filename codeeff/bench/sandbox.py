@@ -178,3 +178,17 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         summary["java_meets_target"] = iso <= TARGETS["java_isolated_s"]
     summary["loadavg_before_after"] = [report["loadavg_before"], report["loadavg_after"]]
     return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m codeeff.bench.sandbox [...]``: the same report as ``codeeff bench sandbox --json``, results only."""
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m codeeff.bench.sandbox", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    print(json.dumps(run(parser.parse_args(argv)), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

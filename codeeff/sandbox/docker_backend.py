@@ -26,7 +26,9 @@ from codeeff.sandbox.local import COMPILE_LIMITS, RUN_ENV
 from codeeff.sandbox.model import Job, Limits, Result, Status
 
 DEFAULT_IMAGE = "codeeff-sandbox:latest"
-CONTAINER_UID = 61000
+# Outside every bwrap slot's uids (61000 + 0..63, 61500 + 0..63): RLIMIT_NPROC is counted per kernel uid, so a
+# container sharing a slot's uid could starve that slot's programs of processes.
+CONTAINER_UID = int(os.environ.get("CODEEFF_SANDBOX_UID_BASE", "61000")) + 1000
 
 
 def image_for(language: str) -> str:
