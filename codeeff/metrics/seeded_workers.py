@@ -36,7 +36,8 @@ class SeededWorkers:
     """``workers`` interpreters started with ``PYTHONHASHSEED=seed``; :meth:`map` runs jobs on them in order."""
 
     def __init__(self, workers: int, seed: str = "0") -> None:
-        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        # The parent's sys.path travels along, so workers import the same codeeff even when it is not installed.
+        env = {**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.seed = str(seed)
         self._procs = [
             subprocess.Popen(
