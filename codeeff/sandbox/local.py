@@ -59,8 +59,12 @@ class StepOutcome:
     setup_error: str | None = None
 
 
-def rlimits_for(limits: Limits, *, address_space: bool) -> list[tuple[int, int, int]]:
-    """RLIMIT triples (resource, soft, hard). CPU soft < hard so programs first get SIGXCPU (-> cpu_limit)."""
+def rlimits_for(limits: Limits, *, address_space: bool, nproc: bool = True) -> list[tuple[int, int, int]]:
+    """RLIMIT triples (resource, soft, hard). CPU soft < hard so programs first get SIGXCPU (-> cpu_limit).
+
+    ``nproc`` only when the program has its own uid: RLIMIT_NPROC counts every process of the uid, so applied to the
+    harness's own uid it would fail on the harness's processes rather than bound the program's.
+    """
     out: list[tuple[int, int, int]] = [(resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_NOFILE, 256, 256)]
     if limits.cpu_s:
         soft = math.ceil(limits.cpu_s)
@@ -68,7 +72,7 @@ def rlimits_for(limits: Limits, *, address_space: bool) -> list[tuple[int, int, 
     if limits.file_size_mb:
         size = limits.file_size_mb << 20
         out.append((resource.RLIMIT_FSIZE, size, size))
-    if limits.processes:
+    if limits.processes and nproc:
         out.append((resource.RLIMIT_NPROC, limits.processes, limits.processes))
     if address_space and limits.memory_mb:
         size = limits.memory_mb << 20
@@ -279,7 +283,7 @@ class LocalBackend:
         cgroup_procs = step.cgroup.procs_files if step.cgroup is not None else ()
         return make_preexec(
             cgroup_procs=cgroup_procs,
-            rlimits=rlimits_for(step.limits, address_space=step.address_space),
+            rlimits=rlimits_for(step.limits, address_space=step.address_space, nproc=step.uid is not None),
             uid=step.uid,
             gid=step.uid,
             new_session=not self.uses_namespaces,

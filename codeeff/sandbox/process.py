@@ -76,7 +76,7 @@ class ProcessBackend(LocalBackend):
         cgroup_procs = step.cgroup.procs_files if step.cgroup is not None else ()
         return make_preexec(
             cgroup_procs=cgroup_procs,
-            rlimits=rlimits_for(step.limits, address_space=step.address_space),
+            rlimits=rlimits_for(step.limits, address_space=step.address_space, nproc=step.uid is not None),
             uid=step.uid,
             gid=step.uid,
             new_session=True,
