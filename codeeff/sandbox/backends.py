@@ -7,6 +7,7 @@ nothing about user namespaces being allowed or cgroups being writable. Results a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import platform
@@ -33,13 +34,7 @@ class BackendInfo:
     missing: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "available": self.available,
-            "reason": self.reason,
-            "isolation": self.isolation,
-            "missing": self.missing,
-        }
+        return dataclasses.asdict(self)
 
 
 def _probe_cgroup() -> tuple[bool, str]:

@@ -8,6 +8,7 @@ well above the slowest reference run, and compilation has its own limit so JVM /
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import subprocess
@@ -81,12 +82,13 @@ def java_main_class(job: Job) -> str:
     return job.main.rsplit(".", 1)[0]
 
 
+# Shared by every language; each spec overrides what differs (CPU, memory, processes, compile limit).
+_COMMON_LIMITS = Limits(wall_s=10, memory_mb=512, processes=64, output_bytes=1 << 20, file_size_mb=16, scratch_mb=64)
+
 LANGUAGE_SPECS: dict[str, LanguageSpec] = {
     "python": LanguageSpec(
         name="python",
-        defaults=Limits(
-            wall_s=10, cpu_s=5, memory_mb=512, processes=64, output_bytes=1 << 20, file_size_mb=16, scratch_mb=64
-        ),  # fmt: skip
+        defaults=dataclasses.replace(_COMMON_LIMITS, cpu_s=5),
         compiled=False,
         address_space_limit=True,
         version_argv=("/usr/bin/python3", "--version"),
@@ -94,9 +96,7 @@ LANGUAGE_SPECS: dict[str, LanguageSpec] = {
     ),
     "javascript": LanguageSpec(
         name="javascript",
-        defaults=Limits(
-            wall_s=10, cpu_s=8, memory_mb=512, processes=64, output_bytes=1 << 20, file_size_mb=16, scratch_mb=64
-        ),  # fmt: skip
+        defaults=dataclasses.replace(_COMMON_LIMITS, cpu_s=8),
         compiled=False,
         address_space_limit=False,
         version_argv=("/usr/bin/node", "--version"),
@@ -104,16 +104,7 @@ LANGUAGE_SPECS: dict[str, LanguageSpec] = {
     ),
     "java": LanguageSpec(
         name="java",
-        defaults=Limits(
-            wall_s=10,
-            cpu_s=10,
-            memory_mb=768,
-            processes=128,
-            output_bytes=1 << 20,
-            file_size_mb=16,
-            scratch_mb=64,
-            compile_wall_s=60,
-        ),  # fmt: skip
+        defaults=dataclasses.replace(_COMMON_LIMITS, cpu_s=10, memory_mb=768, processes=128, compile_wall_s=60),
         compiled=True,
         address_space_limit=False,
         version_argv=(f"{JAVA_HOME}/bin/java", "-version"),
@@ -122,16 +113,7 @@ LANGUAGE_SPECS: dict[str, LanguageSpec] = {
     ),
     "cpp": LanguageSpec(
         name="cpp",
-        defaults=Limits(
-            wall_s=10,
-            cpu_s=5,
-            memory_mb=512,
-            processes=64,
-            output_bytes=1 << 20,
-            file_size_mb=16,
-            scratch_mb=64,
-            compile_wall_s=60,
-        ),  # fmt: skip
+        defaults=dataclasses.replace(_COMMON_LIMITS, cpu_s=5, compile_wall_s=60),
         compiled=True,
         address_space_limit=True,
         version_argv=("/usr/bin/g++", "--version"),

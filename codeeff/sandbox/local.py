@@ -279,7 +279,8 @@ class LocalBackend:
         if self.cgroups["javac"] is not None:
             self.cgroups["javac"].kill_all()
 
-    def _preexec(self, step: Step):
+    def _preexec(self, step: Step, extra=None):
+        """Child-side set-up of a step; ``extra`` runs last (the process fallback loads its seccomp filter there)."""
         cgroup_procs = step.cgroup.procs_files if step.cgroup is not None else ()
         return make_preexec(
             cgroup_procs=cgroup_procs,
@@ -287,6 +288,7 @@ class LocalBackend:
             uid=step.uid,
             gid=step.uid,
             new_session=not self.uses_namespaces,
+            extra=extra,
         )
 
     uses_namespaces = True

@@ -15,8 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from codeeff.sandbox.launch import make_preexec
-from codeeff.sandbox.local import LocalBackend, Step, rlimits_for
+from codeeff.sandbox.local import LocalBackend, Step
 from codeeff.sandbox.seccomp import build_filter
 
 
@@ -72,16 +71,7 @@ class ProcessBackend(LocalBackend):
     def _preexec(self, step: Step):
         if self.unsandboxed:
             return None
-        loader = self._filter.load if self._filter is not None else None
-        cgroup_procs = step.cgroup.procs_files if step.cgroup is not None else ()
-        return make_preexec(
-            cgroup_procs=cgroup_procs,
-            rlimits=rlimits_for(step.limits, address_space=step.address_space, nproc=step.uid is not None),
-            uid=step.uid,
-            gid=step.uid,
-            new_session=True,
-            extra=loader,
-        )
+        return super()._preexec(step, extra=self._filter.load if self._filter is not None else None)
 
     def _kill(self, proc, cgroup) -> None:
         super()._kill(proc, cgroup)
