@@ -13,6 +13,7 @@ for documents of type N (so its mean is the per-type CA).
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -79,8 +80,10 @@ def ca_breakdown(statuses: Sequence[object], types: Sequence[int | None] | None 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
     """Unbiased pass@k of one problem with ``n`` samples of which ``c`` passed; raises if ``n < k``."""
-    if not (isinstance(n, int) and isinstance(c, int) and isinstance(k, int)):
-        raise TypeError("pass_at_k takes integers n, c, k")
+    try:
+        n, c, k = operator.index(n), operator.index(c), operator.index(k)  # ints, numpy ints; not floats
+    except TypeError as exc:
+        raise TypeError(f"pass_at_k takes integers n, c, k (got {n!r}, {c!r}, {k!r})") from exc
     if k < 1:
         raise ValueError(f"pass@k needs k >= 1, got k={k}")
     if not 0 <= c <= n:
