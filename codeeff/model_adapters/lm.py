@@ -145,6 +145,20 @@ class CodeeffHFLM(HFLM):
     def totals(self) -> RunTotals:
         return self._totals
 
+    def detach(self) -> None:
+        """Give back the unmodified model: transforms restored, recorder hooks removed (for same-process A/B runs)."""
+        self._recorder.close()
+        self.variant.restore()
+
+    def attach(self) -> None:
+        """Re-apply the variant and the recorder after :meth:`detach`."""
+        self.variant.reapply()
+        self._recorder = ExecutionRecorder(self.model, self.variant.num_layers, self.variant.early_exit)
+
+    def reset_totals(self) -> None:
+        self._totals = RunTotals()
+        self._memory.reset()
+
     def set_cache_hook(self, cache_hook) -> None:
         super().set_cache_hook(cache_hook)
         if getattr(cache_hook, "dbdict", None) is not None:

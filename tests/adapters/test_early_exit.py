@@ -149,7 +149,7 @@ def test_deferred_recompute_is_exact_at_the_next_full_depth_step(family):
     schedule = [False, True, True, False, True, False]  # step 0 is the prompt
     with torch.no_grad():
         step_ids = ids
-        for step, exit_now in enumerate(schedule):
+        for exit_now in schedule:
             policy.exit_now = exit_now
             positions = (attn.cumsum(-1) - 1).clamp(min=0)[:, -step_ids.shape[1] :]
             out = model(step_ids, attention_mask=attn, position_ids=positions, past_key_values=cache, use_cache=True)
