@@ -147,7 +147,10 @@ class EnergyMeter:
                 except Exception as exc:  # zeus raises plain ValueError/RuntimeError when a sensor is missing
                     self.reason = f"zeus_unavailable: {exc}"
         if self.counter is not None:
-            self.source = f"zeus ({getattr(self.counter, 'sources', '') or 'counter'}), segments >= 1 s"
+            self.source = (
+                f"zeus ({getattr(self.counter, 'sources', '') or 'counter'}): segments of consecutive batches >= 1 s; "
+                "per-request energy_j is attributed from its segment by FLOPs share"
+            )
 
     @property
     def available(self) -> bool:

@@ -60,12 +60,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from torch import nn
-
-if TYPE_CHECKING:
-    from codeeff.model_adapters.arch import ArchSpec
 
 
 @runtime_checkable
@@ -172,7 +169,3 @@ class TransformStack:
 def attention_has_core(attention: nn.Module) -> bool:
     """Whether an installed attention module computes attention scores (see the module docstring)."""
     return bool(getattr(attention, "codeeff_attention_core", True))
-
-
-def arch_roles(arch: ArchSpec) -> list[str]:
-    return list(arch.roles)
