@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--plot-metric",
         metavar="METRIC",
-        help="quality metric on the plots' y axis (default: the task's first reported one)",
+        help="quality metric on the plots' y axis (default: the first reported of ca, pass@1, "
+        "exact_match_cxg, exact_match, edit_similarity, codebleu, bleu_cxg, bleu, chrf; else the first metric)",
     )
     parser.add_argument(
         "--keep-samples",

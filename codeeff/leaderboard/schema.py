@@ -321,7 +321,10 @@ def metric_columns_of(columns: list[str] | set[str]) -> list[str]:
     unknown = sorted(
         c
         for c in columns
-        if c not in fixed and c not in QUALITY_METRICS and not c.startswith(DELTA_PREFIX) and _STDERR_SUFFIX not in c
+        if c not in fixed
+        and c not in QUALITY_METRICS
+        and not c.startswith((DELTA_PREFIX, EXTRA_FIGURE_PREFIX))
+        and _STDERR_SUFFIX not in c
     )
     return [*QUALITY_METRICS, *unknown]
 

@@ -99,7 +99,8 @@ def test_real_leaderboard_golden(real_runs, tmp_path: Path):
         cli.main([str(real_runs.plain), str(real_runs.second), "-o", str(out), "--baseline", _rows_model(real_runs)])
         == 0
     )
-    header = out.read_text().splitlines()[0]
+    # extra efficiency figures (eff_*) are whatever codeeff-hf adds beyond the contract: kept, but not pinned here
+    header = ",".join(c for c in out.read_text().splitlines()[0].split(",") if "eff_" not in c)
     table = [",".join(STABLE)] + [",".join(row[c] for c in STABLE) for row in _rows(out)]
     produced = tmp_path / "real-stable.csv"
     produced.write_text("\n".join([header, *table]) + "\n")
