@@ -258,10 +258,19 @@ def pair_statistics(
     workers = default_workers() if workers is None else max(1, int(workers))
     if _in_process_is_seeded() and (workers == 1 or len(pairs) < 200):
         return _chunk_stats((language, pairs))
+    # Pairs that share a reference go to the same job, so each worker analyses a text once (its per-text cache);
+    # the counts are scattered back to pair order, so the chunking never changes a number.
+    order = sorted(range(len(pairs)), key=lambda i: pairs[i])
     size = max(50, math.ceil(len(pairs) / (workers * 4)))
-    jobs = [(language, pairs[i : i + size]) for i in range(0, len(pairs), size)]
-    pool = shared_workers(workers, HASH_SEED)
-    return [stats for chunk in pool.map(f"{__name__}:_chunk_stats", jobs) for stats in chunk]
+    groups = [order[i : i + size] for i in range(0, len(order), size)]
+    jobs = [(language, [pairs[i] for i in group]) for group in groups]
+    stats: list[tuple] = [()] * len(pairs)
+    for group, chunk in zip(
+        groups, shared_workers(workers, HASH_SEED).map(f"{__name__}:_chunk_stats", jobs), strict=True
+    ):
+        for index, pair_stats in zip(group, chunk, strict=True):
+            stats[index] = pair_stats
+    return stats
 
 
 # ---------------------------------------------------------------------------------------------------------------
