@@ -26,3 +26,15 @@ def run_candidate(tmp_path_factory):
         return run_candidates(docs, progress=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def codeeff_cli():
+    """The root conftest's ``run_codeeff`` (this folder's conftest shadows the module name ``conftest``)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("_root_conftest", Path(__file__).resolve().parents[1] / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.run_codeeff

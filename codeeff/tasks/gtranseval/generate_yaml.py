@@ -27,7 +27,7 @@ test_split: test
 custom_dataset: !function codeeff.tasks.gtranseval.task.load_dataset
 doc_to_text: !function codeeff.tasks.gtranseval.task.doc_to_text
 doc_to_target: !function codeeff.tasks.gtranseval.task.doc_to_target
-gen_prefix: !function codeeff.tasks.gtranseval.task.gen_prefix
+gen_prefix: answer_prefix
 target_delimiter: ""
 process_results: !function codeeff.tasks.gtranseval.task.process_results
 unsafe_code: {unsafe}

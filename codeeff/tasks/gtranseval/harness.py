@@ -130,11 +130,16 @@ def main():
     outcomes, raised = [], False
     for args, expected in TESTS:
         try:
-            got = canon(function(*copy.deepcopy(args)))
-            outcomes.append({"ok": got == expected, "got": got[:300], "expected": expected[:300]})
+            value = function(*copy.deepcopy(args))
         except BaseException as exc:
             raised = True
             outcomes.append({"ok": False, "error": "".join(traceback.format_exception_only(type(exc), exc)).strip()[:500]})
+            continue
+        try:
+            got = canon(value)
+        except TypeError as exc:  # a wrong kind of answer (e.g. a tuple or set for a list): wrong, not a crash
+            got = "<%s>" % exc
+        outcomes.append({"ok": got == expected, "got": got[:300], "expected": expected[:300]})
     passed = sum(o["ok"] for o in outcomes)
     payload = {"entry": name, "passed": passed, "total": len(outcomes), "tests": outcomes}
     report(payload, 0 if passed == len(outcomes) else (1 if raised else 3))
@@ -217,13 +222,21 @@ else {
     const outcomes = [];
     let raised = false;
     for (const [args, expected] of TESTS) {
+      let value;
       try {
-        const got = canon(fn(...revive(args)));
-        outcomes.push({ ok: got === expected, got: got.slice(0, 300), expected: expected.slice(0, 300) });
+        value = fn(...revive(args));
       } catch (e) {
         raised = true;
         outcomes.push({ ok: false, error: String(e).slice(0, 500) });
+        continue;
       }
+      let got;
+      try {
+        got = canon(value);
+      } catch (e) {
+        got = "<" + String(e) + ">";
+      }
+      outcomes.push({ ok: got === expected, got: got.slice(0, 300), expected: expected.slice(0, 300) });
     }
     const passed = outcomes.filter((o) => o.ok).length;
     report({ entry: ENTRY, passed, total: outcomes.length, tests: outcomes }, passed === outcomes.length ? 0 : raised ? 1 : 3);

@@ -4,7 +4,7 @@ Flow of one task run:
 
 1. :func:`load_dataset` (``custom_dataset``) builds one document per benchmark function with the detokenized source
    and reference, the unit tests (JSON) and the Type.
-2. :func:`doc_to_text` / :func:`gen_prefix`: a zero-shot instruction with the source in a fenced block; the answer
+2. :func:`doc_to_text` / :func:`answer_prefix`: a zero-shot instruction with the source in a fenced block; the answer
    starts with an opened fence of the target language (with ``--apply_chat_template`` it is the user turn and the
    fence opens the assistant turn), and generation stops at the closing fence.
 3. :func:`execute` (a ``custom`` filter, so it sees ALL responses at once): extracts the code of every response,
@@ -46,6 +46,7 @@ def documents(source: str, target: str, types: Iterable[int] = TYPES, data_dir: 
                 "target_lang": target,
                 "source_code": detokenize(problem.sources[source], source),
                 "reference": detokenize(problem.sources[target], target),
+                "answer_prefix": answer_prefix(target),
                 "source_tokenized": problem.sources[source],
                 "reference_tokenized": problem.sources[target],
                 "tests": json.dumps(
@@ -116,8 +117,9 @@ def doc_to_text(doc: dict) -> str:
     )
 
 
-def gen_prefix(doc: dict) -> str:
-    return f"{DISPLAY_NAMES[doc['target_lang']]} translation:\n```{fence_tag(doc['target_lang'])}\n"
+def answer_prefix(target: str) -> str:
+    """Start of the answer (the YAML's ``gen_prefix`` names this document field): an opened code fence."""
+    return f"{DISPLAY_NAMES[target]} translation:\n```{fence_tag(target)}\n"
 
 
 def fence_tag(language: str) -> str:

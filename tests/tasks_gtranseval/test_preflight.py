@@ -1,0 +1,41 @@
+"""Preflight refuses a G-TransEval run before any model loads: missing unsafe-code confirmation, no sandbox."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from codeeff.tasks import preflight
+from codeeff.tasks.gtranseval.preflight import PreflightError, check, executes_code
+
+
+def _args(tasks, confirm):
+    return argparse.Namespace(tasks=tasks, confirm_run_unsafe_code=confirm, metadata=None)
+
+
+def test_flag_is_required_and_explained():
+    with pytest.raises(PreflightError, match="--confirm_run_unsafe_code"):
+        check({"gtranseval_*"}, _args("gtranseval_java2python", False))
+    with pytest.raises(PreflightError, match="lm-eval itself would only refuse after building the model"):
+        preflight(_args("codeeff_translation", False))  # the CLI's hook, through the lead's tag table
+    check({"gtranseval_*"}, _args("gtranseval_java2python", True))  # bwrap is usable here
+
+
+def test_csharp_only_runs_execute_nothing():
+    assert not executes_code(_args("gtranseval_python2csharp,gtranseval_java2csharp_type2", False))
+    assert executes_code(_args("gtranseval_python2csharp,gtranseval_java2python", False))
+    assert executes_code(_args("codeeff_translation", False))
+    check({"gtranseval_*"}, _args("gtranseval_python2csharp", False))
+
+
+def test_unusable_sandbox_fails_before_the_model_loads(codeeff_cli, data_dir, tmp_path):
+    # A model path that does not exist: reaching model loading would give a different error.
+    data = {"CODEEFF_DATA_DIR": str(data_dir)}
+    env = {**data, "CODEEFF_SANDBOX_BACKEND": "docker", "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    out = codeeff_cli(
+        "run", "--model", "hf", "--model_args", f"pretrained={tmp_path / 'no-model'}",
+        "--tasks", "gtranseval_java2python", "--confirm_run_unsafe_code", env=env, timeout=300,
+    )  # fmt: skip
+    assert out.returncode != 0
+    assert "G-TransEval needs a sandbox" in out.stderr and "docker" in out.stderr
