@@ -18,7 +18,9 @@ def test_counts_ids_and_alignment(problems):
     assert first.sources["java"].startswith("int greatestCommonDivisor (")
     assert first.tests[0].params == ("3", "7") and first.tests[0].expected == "1"
     assert problems[375].id == "0000-DistinctOddRatio" and problems[375].type == 4
-    assert all(len(p.tests) == 5 and set(p.sources) == {"python", "java", "cpp", "csharp", "javascript"} for p in problems)
+    assert all(
+        len(p.tests) == 5 and set(p.sources) == {"python", "java", "cpp", "csharp", "javascript"} for p in problems
+    )
 
 
 def test_type_subset(data_dir):
@@ -56,5 +58,7 @@ def test_misaligned_file_and_bad_config_values(data_dir, tmp_path):
     data = json.loads(config.read_text())
     data["questions"][2]["tests"][1]["params"] = ["eleven"]
     config.write_text(json.dumps(data))
-    with pytest.raises(GTransEvalDataError, match=r"l1\.json: question 2 \(is_prime\), test 1: 'eleven' is not a valid int"):
+    with pytest.raises(
+        GTransEvalDataError, match=r"l1\.json: question 2 \(is_prime\), test 1: 'eleven' is not a valid int"
+    ):
         load_problems(root)

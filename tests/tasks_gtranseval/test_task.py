@@ -14,7 +14,9 @@ from codeeff.tasks.gtranseval import task
 
 @pytest.fixture(scope="module")
 def java2python(data_dir):
-    return task.load_dataset("java", "python", types=[1, 4], task_name="gtranseval_java2python", data_dir=str(data_dir))["test"]
+    return task.load_dataset(
+        "java", "python", types=[1, 4], task_name="gtranseval_java2python", data_dir=str(data_dir)
+    )["test"]
 
 
 def test_dataset_rows_are_real_code_and_self_contained(java2python):
@@ -24,7 +26,9 @@ def test_dataset_rows_are_real_code_and_self_contained(java2python):
     assert doc["reference"].startswith("def greatest_common_divisor(a, b):\n")
     assert task.problem_of(doc).tests[0].expected == "1"
     prompt = task.doc_to_text(doc)
-    assert "Translate the following Java function into Python" in prompt and "```java\nint greatestCommonDivisor" in prompt
+    assert (
+        "Translate the following Java function into Python" in prompt and "```java\nint greatestCommonDivisor" in prompt
+    )
     assert doc["answer_prefix"] == "Python translation:\n```python\n"
 
 
@@ -32,19 +36,27 @@ def test_oracle_scores_ca_one_and_keeps_cost_stats(java2python, monkeypatch, tmp
     monkeypatch.setenv("CODEEFF_CACHE_DIR", str(tmp_path))
     docs = [java2python[i] for i in (0, 1, 125, 149)]
     resps = [
-        [GenerationWithStats(f"Here you go:\n```python\n{doc['reference']}```\nDone.", {"flops": 1e6, "latency_s": 0.5})]
+        [
+            GenerationWithStats(
+                f"Here you go:\n```python\n{doc['reference']}```\nDone.", {"flops": 1e6, "latency_s": 0.5}
+            )
+        ]
         for doc in docs
     ]
     resps[1] = [GenerationWithStats("def nope(n):\n    return -1\n```", {"flops": 2e6})]
     filtered = task.execute(resps, docs)
     assert [type(r[0]).__name__ for r in filtered] == ["ScoredResponse"] * 4
     assert str(filtered[0][0]) == docs[0]["reference"]
-    metrics = [task.process_results(doc, out) for doc, out in zip(docs, filtered)]
+    metrics = [task.process_results(doc, out) for doc, out in zip(docs, filtered, strict=True)]
     assert [m["ca"] for m in metrics] == [1.0, 0.0, 1.0, 1.0]
     assert metrics[0]["ca_type1"] == 1.0 and metrics[2]["ca_type4"] == 1.0 and "ca_type4" not in metrics[0]
     assert metrics[1]["exec_status_wrong_answer"] == 1.0 and metrics[1]["compile_rate"]["failure"].startswith("test 0")
     assert metrics[0]["flops"] == 1e6 and metrics[0]["latency_s"] == 0.5 and metrics[1]["flops"] == 2e6
-    assert metrics[0]["codebleu"] == {"reference": docs[0]["reference"], "prediction": docs[0]["reference"], "language": "python"}
+    assert metrics[0]["codebleu"] == {
+        "reference": docs[0]["reference"],
+        "prediction": docs[0]["reference"],
+        "language": "python",
+    }
     assert metrics[0]["edit_similarity"] == 100.0 and metrics[1]["edit_similarity"] < 100.0
     assert task.compile_rate([m["compile_rate"] for m in metrics]) == 1.0
 

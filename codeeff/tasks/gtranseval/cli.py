@@ -57,8 +57,13 @@ def gold_check(target: str, data_dir: str | None = None, limit: int | None = Non
         counter["passed"] += result["passed"]
         if not result["passed"]:
             failures.append(
-                {"index": problem.index, "type": problem.type, "id": problem.id, "status": result["status"],
-                 "reason": result["failure"]}  # fmt: skip
+                {
+                    "index": problem.index,
+                    "type": problem.type,
+                    "id": problem.id,
+                    "status": result["status"],
+                    "reason": result["failure"],
+                }  # fmt: skip
             )
     passed = sum(c["passed"] for c in by_type.values())
     return {
@@ -77,7 +82,9 @@ def _print_check(report: dict) -> None:
         print(f"  {name}: {counts['passed']}/{counts['total']}")
     print(f"  all:   {report['passed']}/{report['total']}")
     for failure in report["failures"]:
-        print(f"  FAIL #{failure['index']} {failure['id']} (Type {failure['type']}): {failure['status']}: {failure['reason']}")
+        print(
+            f"  FAIL #{failure['index']} {failure['id']} (Type {failure['type']}): {failure['status']}: {failure['reason']}"
+        )
 
 
 def _print_parity(rows: list[dict]) -> None:
@@ -85,7 +92,9 @@ def _print_parity(rows: list[dict]) -> None:
     print("Parity with G-TransEval's published java2py verdicts")
     print(header)
     for r in rows:
-        print(f"{r['model']:<16}{r['total']:>5}{r['paper_ca']:>10.4f}{r['ours_ca']:>12.4f}{r['agree']:>8}{r['agreement']:>11.4f}")
+        print(
+            f"{r['model']:<16}{r['total']:>5}{r['paper_ca']:>10.4f}{r['ours_ca']:>12.4f}{r['agree']:>8}{r['agreement']:>11.4f}"
+        )
     for r in rows:
         for d in r["disagreements"]:
             print(f"  {r['model']} #{d['index']} {d['id']}: paper {d['paper']}, codeeff {d['codeeff']} - {d['cause']}")

@@ -125,7 +125,9 @@ def explain(problem: Problem, code: str, ours: dict, paper_passed: bool) -> str:
     chosen = ours.get("entry")
     if not paper_passed and ours["passed"]:
         if functions and first is not None and first.strip() != chosen:
-            return f"first-function rename: TestRunner tests '{first.strip()}' (first function), codeeff tests '{chosen}'"
+            return (
+                f"first-function rename: TestRunner tests '{first.strip()}' (first function), codeeff tests '{chosen}'"
+            )
         if first is not None and sum(tok == first for tok in code.split()) > 1 + _calls(code, first):
             return f"name collision: TestRunner renames every '{first}' token, not only the function"
         return "paper failed, codeeff passed: " + _hint(code)

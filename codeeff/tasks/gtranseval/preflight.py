@@ -11,6 +11,7 @@ import argparse
 
 from codeeff.tasks.gtranseval.task import sandbox_settings
 
+
 class PreflightError(RuntimeError):
     """A G-TransEval run cannot proceed; the message says what to do."""
 

@@ -161,8 +161,6 @@ def _read_config(path: Path) -> list[dict[str, Any]]:
     return questions
 
 
-
-
 @lru_cache(maxsize=4)
 def _load(root: Path) -> tuple[Problem, ...]:
     problems: list[Problem] = []

@@ -123,9 +123,7 @@ def answer_prefix(target: str) -> str:
 
 
 def fence_tag(language: str) -> str:
-    return {"python": "python", "java": "java", "cpp": "cpp", "csharp": "csharp", "javascript": "javascript"}[
-        language
-    ]
+    return {"python": "python", "java": "java", "cpp": "cpp", "csharp": "csharp", "javascript": "javascript"}[language]
 
 
 def doc_to_target(doc: dict) -> str:
@@ -165,11 +163,16 @@ def execute(resps: list[list[str]], docs: list[dict]) -> list[list[ScoredRespons
     from codeeff.tasks.gtranseval.extract import extract_code
     from codeeff.tasks.gtranseval.harness import EXECUTABLE
 
-    codes = [[extract_code(str(r), doc["target_lang"]) for r in responses] for responses, doc in zip(resps, docs)]
+    codes = [
+        [extract_code(str(r), doc["target_lang"]) for r in responses]
+        for responses, doc in zip(resps, docs, strict=True)
+    ]
     flat = [(i, j) for i, doc in enumerate(docs) if doc["target_lang"] in EXECUTABLE for j in range(len(codes[i]))]
     outcomes: dict[tuple[int, int], dict] = {}
     if flat:
-        outcomes = dict(zip(flat, run_candidates([(problem_of(docs[i]), codes[i][j], docs[i]) for i, j in flat])))
+        outcomes = dict(
+            zip(flat, run_candidates([(problem_of(docs[i]), codes[i][j], docs[i]) for i, j in flat]), strict=True)
+        )
     return [
         [
             ScoredResponse(code, outcomes.get((i, j)), getattr(resps[i][j], "stats", None), str(resps[i][j]))
