@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.output}: {len(rows)} rows ({len(new_rows)} read, {updated} updated in place)")
     stem = args.output.with_suffix("")
     if args.md:
-        md_path = stem.with_suffix(".md")
+        md_path = stem.with_name(f"{stem.name}.md")  # not with_suffix: NAME may contain dots
         atomic_write_text(md_path, render(rows, title=f"Leaderboard: {stem.name}"))
         print(f"{md_path}: Markdown")
     if args.plot:
