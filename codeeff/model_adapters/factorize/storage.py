@@ -52,6 +52,7 @@ def save_factorized(transform: FactorizeTransform, directory: str | Path, base_m
     }
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; the variant folder should be an ordinary one
         tensors = {name: t.detach().contiguous().cpu() for name, t in transform.tensors.items()}
         save_file(tensors, str(tmp / FACTORS_FILE), metadata={"format": FORMAT})
         (tmp / LAYOUT_FILE).write_text(json.dumps(layout, indent=2, sort_keys=True) + "\n")
@@ -67,6 +68,12 @@ def save_factorized(transform: FactorizeTransform, directory: str | Path, base_m
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return directory
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_layout(directory: str | Path) -> dict[str, Any]:
