@@ -47,7 +47,7 @@ def test_oracle_scores_ca_one_and_keeps_cost_stats(java2python, monkeypatch, tmp
     filtered = task.execute(resps, docs)
     assert [type(r[0]).__name__ for r in filtered] == ["ScoredResponse"] * 4
     assert str(filtered[0][0]) == docs[0]["reference"]
-    metrics = [task.process_results(doc, out) for doc, out in zip(docs, filtered, strict=True)]
+    metrics = [task.process_results(doc, [out]) for doc, out in zip(docs, filtered, strict=True)]  # as lm-eval calls it
     assert [m["ca"] for m in metrics] == [1.0, 0.0, 1.0, 1.0]
     assert metrics[0]["ca_type1"] == 1.0 and metrics[2]["ca_type4"] == 1.0 and "ca_type4" not in metrics[0]
     assert metrics[1]["exec_status_wrong_answer"] == 1.0 and metrics[1]["compile_rate"]["failure"].startswith("test 0")
@@ -64,5 +64,9 @@ def test_oracle_scores_ca_one_and_keeps_cost_stats(java2python, monkeypatch, tmp
 def test_csharp_targets_are_not_executed(data_dir):
     docs = list(task.load_dataset("python", "csharp", types=[4], data_dir=str(data_dir))["test"])[:2]
     filtered = task.execute([[d["reference"]] for d in docs], docs)
-    metrics = task.process_results(docs[0], filtered[0])
+    metrics = task.process_results(docs[0], [filtered[0]])
     assert "ca" not in metrics and "bleu" in metrics
+    from codeeff.provenance import snapshot
+
+    stated = snapshot()["sandbox"]["gtranseval_python2csharp"]
+    assert stated["executed"] is False and "no csharp test harness" in stated["reason"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codeeff.tasks.gtranseval.problems import LANGUAGE_FILES, TYPES
+from codeeff.tasks.gtranseval.task import EXEC_STATUSES, TEXT_METRICS
 
 VERSION = "1.0"
 YAML_DIR = Path(__file__).resolve().parent / "yaml"
@@ -44,16 +45,6 @@ filter_list:
 metric_list:
 """
 
-_TEXT_METRICS = (
-    ("codebleu", True),
-    ("codebleu_ngram", True),
-    ("codebleu_weighted_ngram", True),
-    ("codebleu_syntax", True),
-    ("codebleu_dataflow", True),
-    ("bleu", True),
-    ("bleu_cxg", True),
-)
-_EXEC_STATUSES = ("passed", "wrong_answer", "compile_error", "runtime_error", "timeout", "other")
 _COST = (
     ("flops", False),
     ("flops_dense", False),
@@ -75,10 +66,10 @@ def template(executed: bool) -> str:
         for type_ in TYPES:
             text += _metric(f"ca_type{type_}", "mean", True)
         text += _metric("compile_rate", "!function codeeff.tasks.gtranseval.task.compile_rate", True)
-        for status in _EXEC_STATUSES:
+        for status in EXEC_STATUSES:
             text += _metric(f"exec_status_{status}", "mean", status == "passed")
-    for name, higher in _TEXT_METRICS:
-        text += _metric(name, f"!function codeeff.metrics.lm_eval_glue.{name}", higher)
+    for name in TEXT_METRICS:
+        text += _metric(name, f"!function codeeff.metrics.lm_eval_glue.{name}", True)
     text += _metric("edit_similarity", "mean", True)
     for name, higher in _COST:
         text += _metric(name, "mean", higher)

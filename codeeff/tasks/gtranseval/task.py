@@ -32,12 +32,15 @@ ALLOW_UNSAFE_ENV = "CODEEFF_SANDBOX_ALLOW_UNSAFE"
 # --- dataset --------------------------------------------------------------------------------------------------------
 
 
-def documents(source: str, target: str, types: Iterable[int] = TYPES, data_dir: str | None = None) -> list[dict]:
+def documents(
+    source: str, target: str, types: Iterable[int] = TYPES, data_dir: str | None = None, task_name: str | None = None
+) -> list[dict]:
     """One lm-eval document per problem of ``types`` for the ``source`` -> ``target`` direction."""
     docs = []
     for problem in load_problems(data_dir, tuple(types)):
         docs.append(
             {
+                "task_name": task_name or f"gtranseval_{source}2{target}",
                 "id": problem.id,
                 "index": problem.index,
                 "type": problem.type,
@@ -77,7 +80,7 @@ def load_dataset(
     from codeeff.tasks.gtranseval.problems import data_fingerprint, data_root
 
     chosen = tuple(types or TYPES)
-    docs = documents(source, target, chosen, data_dir)
+    docs = documents(source, target, chosen, data_dir, task_name)
     record_dataset(
         task_name,
         source="G-TransEval (PolyEval/G-TransEval @ ceadb7b): Type{1..4}/*.test + TestRunner/config/l{1..4}.json",
@@ -169,6 +172,8 @@ def execute(resps: list[list[str]], docs: list[dict]) -> list[list[ScoredRespons
     ]
     flat = [(i, j) for i, doc in enumerate(docs) if doc["target_lang"] in EXECUTABLE for j in range(len(codes[i]))]
     outcomes: dict[tuple[int, int], dict] = {}
+    if docs and len(flat) < sum(len(c) for c in codes):
+        _record_not_executed(docs[0])
     if flat:
         outcomes = dict(
             zip(flat, run_candidates([(problem_of(docs[i]), codes[i][j], docs[i]) for i, j in flat]), strict=True)
@@ -180,6 +185,23 @@ def execute(resps: list[list[str]], docs: list[dict]) -> list[list[ScoredRespons
         ]
         for i in range(len(docs))
     ]
+
+
+def _record_not_executed(doc: dict) -> None:
+    """State in the results (``results["codeeff"]["sandbox"]``) that this task's answers were not executed."""
+    import shutil
+
+    from codeeff.provenance import record_sandbox
+
+    dotnet = shutil.which("dotnet")
+    record_sandbox(
+        doc.get("task_name") or f"gtranseval_{doc['source_lang']}2{doc['target_lang']}",
+        backend=None,
+        isolation=None,
+        executed=False,
+        reason=f"no {doc['target_lang']} test harness in codeeff (dotnet toolchain: {dotnet or 'not found'}); "
+        "CA is not computed, text metrics only",
+    )
 
 
 def run_candidates(items: list[tuple[Problem, str, dict]], progress: bool = True) -> list[dict]:
@@ -256,11 +278,13 @@ def _failure_text(result: Any, report: dict | None) -> str:
 
 
 def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
-    """Per-sample metrics of one document (``results[0]`` is a :class:`ScoredResponse` from :func:`execute`)."""
+    """Per-sample metrics of one document (``results[0]`` holds the :class:`ScoredResponse` list of :func:`execute`)."""
     from codeeff.metrics import edit_similarity
     from codeeff.model_adapters.stats import cost_metrics
 
     response = results[0]
+    if isinstance(response, list):  # a custom filter's output reaches us as [per-request list of responses]
+        response = response[0]
     code = str(response)
     item = {"reference": doc["reference"], "prediction": code, "language": doc["target_lang"]}
     metrics: dict[str, Any] = {name: item for name in TEXT_METRICS}
