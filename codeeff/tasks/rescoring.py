@@ -28,8 +28,6 @@ from typing import Any
 
 from lm_eval.api.model import LM
 
-from codeeff.model_adapters.stats import COST_METRICS, GenerationWithStats
-
 log = logging.getLogger(__name__)
 SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[\d\-.]+)\.jsonl$")
 
@@ -46,7 +44,7 @@ class SavedDoc:
     responses: list[list[Any]]
     doc_hash: str | None = None
     prompt_hash: str | None = None
-    cost: dict[str, float] = field(default_factory=dict)
+    numbers: dict[str, float] = field(default_factory=dict)  # the record's numeric fields (cost figures among them)
 
 
 @dataclass
@@ -104,8 +102,8 @@ def read_samples(path: str | os.PathLike) -> dict[int, SavedDoc]:
             if docs[doc_id].responses != resps:
                 raise SavedGenerationsError(f"{where}: doc_id {doc_id} appears twice with different responses")
             continue
-        cost = {name: float(record[name]) for name in COST_METRICS if isinstance(record.get(name), int | float)}
-        docs[doc_id] = SavedDoc(doc_id, resps, record.get("doc_hash"), record.get("prompt_hash"), cost)
+        numbers = {k: float(v) for k, v in record.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+        docs[doc_id] = SavedDoc(doc_id, resps, record.get("doc_hash"), record.get("prompt_hash"), numbers)
     if not docs:
         raise SavedGenerationsError(f"{path}: no sample records")
     return docs
@@ -234,12 +232,15 @@ class ReplayLM(LM):
                 self.prompt_mismatches.append(saved.doc_id)
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
+        from codeeff.model_adapters.stats import COST_METRICS, GenerationWithStats
+
         out = []
         for request in requests:
             saved, response = self._saved(request)
             text = str(response)
+            cost = {name: saved.numbers[name] for name in COST_METRICS if name in saved.numbers}
             single = len(saved.responses) == 1 and len(saved.responses[0]) == 1
-            out.append(GenerationWithStats(text, saved.cost) if single and saved.cost else text)
+            out.append(GenerationWithStats(text, cost) if single and cost else text)
         return out
 
     def loglikelihood(self, requests, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
@@ -309,9 +310,10 @@ def rescore(
     allow_prompt_mismatch: bool = False,
 ) -> Rescored:
     """Rebuild ``task``, replay the saved generations through lm-eval's evaluator and (optionally) write results."""
+    run = load_saved_run(samples, predictions)  # bad files fail here, before the heavy imports
+
     from lm_eval import simple_evaluate
 
-    run = load_saved_run(samples, predictions)
     notes: list[str] = []
     merged_metadata = {**_inherited_metadata(run, task), **(metadata or {})}
     manager = _task_manager(merged_metadata, include_defaults)
@@ -363,7 +365,8 @@ def rescore(
     tracker = _tracker(output)
     results = simple_evaluate(
         model=lm,
-        model_args=original.get("model_args") or "",
+        # names the output folder like the live run's, or after the predictions file
+        model_args=original.get("model_args") or {"path": run.path.stem},
         tasks=[task_obj],  # the task built above (building it again would reload its data)
         task_manager=manager,
         samples={task: order},
