@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -172,25 +172,40 @@ def _file_tokens(line: str) -> list[str]:
     return [t for t in line.split() if t not in (FILE_START, FILE_END)]
 
 
+def _fill_references(
+    rows: list[LineRow], find: Callable[[LineRow], str | None], failure: Callable[[int, LineRow], str]
+) -> list[LineRow]:
+    """Rows with blank references completed by ``find``; a row it cannot complete is an error (``failure``)."""
+    filled: list[LineRow] = []
+    for position, row in enumerate(rows):
+        gt = row.gt or find(row)
+        if gt is None:
+            raise DataFormatError(failure(position, row))
+        filled.append(LineRow(id=row.id, input=row.input, gt=gt))
+    return filled
+
+
 def rebuild_by_id(rows: list[LineRow], files: list[str], rule: LineRule, where: tuple[str, str]) -> list[LineRow]:
     """Fill in the hidden references of the official test.json from the token-level file each row was cut from."""
     json_path, txt_path = where
-    rebuilt: list[LineRow] = []
-    for position, row in enumerate(rows):
+
+    def find(row: LineRow) -> str | None:
         tokens = row.input.split()
-        gt = None
         for candidate in (row.id - 1, row.id, row.id + 1):
             if 0 <= candidate < len(files):
                 gt = continuation_line(tokens, _file_tokens(files[candidate]), rule)
                 if gt is not None:
-                    break
-        if gt is None:
-            raise DataFormatError(
-                f"{json_path}: row {position + 1} (id {row.id}): its input is not a prefix of line id-1, id or id+1 "
-                f"of {txt_path}; the two files do not belong together"
-            )
-        rebuilt.append(LineRow(id=row.id, input=row.input, gt=gt))
-    return rebuilt
+                    return gt
+        return None
+
+    return _fill_references(
+        [LineRow(r.id, r.input, "") for r in rows],
+        find,
+        lambda position, row: (
+            f"{json_path}: row {position + 1} (id {row.id}): its input is not a prefix of line "
+            f"id-1, id or id+1 of {txt_path}; the two files do not belong together"
+        ),
+    )
 
 
 class PrefixIndex:
@@ -253,16 +268,14 @@ def hf_line_rows(
     if all(row.gt for row in rows):
         return rows
     index = PrefixIndex(hf_token_files(language, token_dataset))
-    rebuilt = []
-    for position, row in enumerate(rows):
-        gt = row.gt or index.continuation(row.input.split(), rule)
-        if gt is None:
-            raise DataFormatError(
-                f"{line_dataset} ({language}, {split}) row {position}: its input is not a prefix of any file of "
-                f"{token_dataset}; cannot rebuild its reference"
-            )
-        rebuilt.append(LineRow(id=row.id, input=row.input, gt=gt))
-    return rebuilt
+    return _fill_references(
+        rows,
+        lambda row: index.continuation(row.input.split(), rule),
+        lambda position, row: (
+            f"{line_dataset} ({language}, {split}) row {position}: its input is not a prefix of "
+            f"any file of {token_dataset}; cannot rebuild its reference"
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
