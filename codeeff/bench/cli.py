@@ -25,11 +25,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codeeff bench", description=__doc__)
     sub = parser.add_subparsers(dest="area", required=True)
     for area in AREAS:
-        area_parser = sub.add_parser(area, help=f"the {area} benchmark")
-        _add_common(area_parser)
-        _area_module(area).add_arguments(area_parser)
+        sub.add_parser(area, help=f"the {area} benchmark", add_help=False)
     _add_common(sub.add_parser("all", help="every benchmark, one JSON report plus a Markdown summary"))
     return parser
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """Two passes so only the chosen area's module is imported (each pulls in its own heavy libraries)."""
+    parser = build_parser()
+    args, _ = parser.parse_known_args(argv)
+    if args.area == "all":
+        return parser.parse_args(argv)
+    area_parser = argparse.ArgumentParser(prog=f"codeeff bench {args.area}")
+    _add_common(area_parser)
+    _area_module(args.area).add_arguments(area_parser)
+    area_args = area_parser.parse_args([a for a in argv if a != args.area])
+    area_args.area = args.area
+    return area_args
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +100,7 @@ def _write(prefix: str, report: dict[str, Any], markdown: str | None) -> None:
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     started = time.perf_counter()
     report: dict[str, Any] = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
