@@ -378,7 +378,6 @@ public class Main {
       for (Object x : (List<?>) v) out.add(convert(x, arg(type, 0)));
       return out;
     }
-    if (v instanceof Integer && c == Object.class) return v;
     return v;
   }
 
