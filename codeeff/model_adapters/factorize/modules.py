@@ -13,12 +13,16 @@ from torch import nn
 
 
 def linear_from(weight: torch.Tensor, bias: torch.Tensor | None = None) -> nn.Linear:
-    """An ``nn.Linear`` holding exactly ``weight`` (and ``bias``), on their device and dtype, in eval mode."""
+    """An ``nn.Linear`` whose parameters *are* ``weight`` (and ``bias``): same storage, device and dtype, no copy.
+
+    Contiguous row-major storage matters: the same values in another memory layout take another BLAS path and
+    give (slightly) different outputs, which would break bit-exact save/load round trips.
+    """
     out_features, in_features = weight.shape
     layer = nn.Linear(in_features, out_features, bias=bias is not None, device="meta")
-    layer.weight = nn.Parameter(weight.detach().contiguous().clone(), requires_grad=False)
+    layer.weight = nn.Parameter(weight.detach().contiguous(), requires_grad=False)
     if bias is not None:
-        layer.bias = nn.Parameter(bias.detach().contiguous().clone(), requires_grad=False)
+        layer.bias = nn.Parameter(bias.detach().contiguous(), requires_grad=False)
     return layer.eval()
 
 

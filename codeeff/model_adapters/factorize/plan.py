@@ -106,6 +106,7 @@ def compute_plan(
                 plan.slots.append(Slot(i, role, down=down_name, up=f"{prefix}.up", bias=bias))
                 approx.append(up.double() @ plan.tensors[down_name].double())
         plan.errors[role] = linalg.approximation_errors(weights, approx)
+    plan.tensors = {name: t.contiguous() for name, t in plan.tensors.items()}  # one layout for compute and load
     return plan
 
 

@@ -96,8 +96,8 @@ def load_factorized(directory: str | Path, model: nn.Module, arch: ArchSpec) -> 
         raise FactorizeSpecError(f"{directory} was saved from a {layout['family']} model, this is {arch.family}")
     spec = FactorizeSpec.from_dict(layout["spec"]).validate(arch, model.config)
     tensors = load_file(str(Path(directory) / FACTORS_FILE))
-    dtype = next(model.parameters()).dtype
-    tensors = {name: t.to(dtype) for name, t in tensors.items()}
+    reference = next(model.parameters())
+    tensors = {name: t.to(device=reference.device, dtype=reference.dtype) for name, t in tensors.items()}
     slots = [Slot(**slot) for slot in layout["slots"]]
     errors = {
         role: linalg.ApproximationErrors(e["sse_avg"], e["rsse_avg"], e["count"])
