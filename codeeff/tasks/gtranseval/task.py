@@ -69,7 +69,7 @@ def load_dataset(
     source: str,
     target: str,
     types: list[int] | None = None,
-    task_name: str = "gtranseval",
+    task_name: str | None = None,
     data_dir: str | None = None,
     **_: Any,
 ) -> dict:
@@ -80,6 +80,7 @@ def load_dataset(
     from codeeff.tasks.gtranseval.problems import data_fingerprint, data_root
 
     chosen = tuple(types or TYPES)
+    task_name = task_name or f"gtranseval_{source}2{target}"
     docs = documents(source, target, chosen, data_dir, task_name)
     record_dataset(
         task_name,
