@@ -104,7 +104,7 @@ def render_text(report: Report) -> str:
             lines.append(f"  allowed mismatch {problem}")
         table = [header]
         for m in task.metrics:
-            tol = f"{m.rule} ({fmt(m.tolerance)})" if m.rule else ""
+            tol = f"{m.rule} ({fmt(m.tolerance)})" if m.rule and m.tolerance is not None else m.rule or ""
             table.append((m.metric, fmt(m.baseline), fmt(m.candidate), fmt(m.delta, signed=True), _interval(m), tol,
                           m.method, _verdict_text(m)))  # fmt: skip
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
