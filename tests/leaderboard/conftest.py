@@ -19,15 +19,10 @@ import pytest
 from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[2]
-TASK = "lbtest_tiny_completion"
-DOCS = [
-    ("def add(a, b):\n", "    return a + b"),
-    ("for i in range(10):\n", "    print(i)"),
-    ("import os\n", "import sys"),
-    ("x = 1\n", "y = 2"),
-    ("class A:\n", "    pass"),
-    ("if x:\n", "    return x"),
-]
+# A real codeeff task on the real CodeXGLUE dev rows; a short subset and short generations keep it quick.
+TASK = "codexglue_line_py150"
+LIMIT = "6"
+GEN_KWARGS = "max_gen_toks=8"
 
 
 @dataclass(frozen=True)
@@ -40,45 +35,28 @@ class RealRuns:
     commands: dict[str, list[str]]
 
 
-def _write_task(root: Path) -> Path:
-    folder = root / "tasks"
-    folder.mkdir(parents=True, exist_ok=True)
-    data = folder / "docs.jsonl"
-    data.write_text("".join(json.dumps({"prompt": p, "target": t}) + "\n" for p, t in DOCS))
-    (folder / f"{TASK}.yaml").write_text(
-        f"task: {TASK}\ndataset_path: json\ndataset_kwargs:\n  data_files: {{test: {data}}}\ntest_split: test\n"
-        'output_type: generate_until\ndoc_to_text: "{{prompt}}"\ndoc_to_target: "{{target}}"\n'
-        'generation_kwargs:\n  until: ["\\n"]\n  max_gen_toks: 6\n  do_sample: false\n'
-        "metric_list:\n  - metric: exact_match\n    aggregation: mean\n    higher_is_better: true\n"
-        "  - metric: bleu\n    aggregation: bleu\n    higher_is_better: true\nmetadata:\n  version: 1.0\n"
-    )
-    return folder
-
-
-def _command(model: str, model_dir: Path, out: Path, tasks_dir: Path, extra_args: str = "") -> list[str]:
+def _command(model: str, model_dir: Path, out: Path, data_dir: Path, extra_args: str = "") -> list[str]:
     exe = str(Path(sys.executable).with_name("codeeff"))
     model_args = f"pretrained={model_dir},dtype=float32{extra_args}"
-    return [exe, "run", "--model", model, "--model_args", model_args, "--tasks", TASK, "--include_path",
-            str(tasks_dir), "--output_path", str(out), "--log_samples", "--batch_size", "2", "--device", "cpu"]  # fmt: skip
+    return [exe, "run", "--model", model, "--model_args", model_args, "--tasks", TASK, "--limit", LIMIT,
+            "--gen_kwargs", GEN_KWARGS, "--metadata", json.dumps({"data_dir": str(data_dir)}),
+            "--output_path", str(out), "--log_samples", "--batch_size", "2", "--device", "cpu"]  # fmt: skip
 
 
 def _has_codeeff_hf() -> bool:
     return importlib.util.find_spec("codeeff.model_adapters.lm") is not None
 
 
-def _build(root: Path) -> RealRuns:
-    import os
-
+def _build(root: Path, data_dir: Path) -> RealRuns:
     from codeeff.model_adapters.tiny import save_tiny_model
 
-    tasks_dir = _write_task(root)
     llama = save_tiny_model(root / "models" / "llama", "llama")
-    commands = {"plain": _command("hf", llama, root / "out" / "plain", tasks_dir)}
+    commands = {"plain": _command("hf", llama, root / "out" / "plain", data_dir)}
     if _has_codeeff_hf():
-        commands["second"] = _command("codeeff-hf", llama, root / "out" / "second", tasks_dir, ",early_exit=fixed:2")
+        commands["second"] = _command("codeeff-hf", llama, root / "out" / "second", data_dir, ",early_exit=fixed:2")
     else:
         qwen = save_tiny_model(root / "models" / "qwen2", "qwen2")
-        commands["second"] = _command("hf", qwen, root / "out" / "second", tasks_dir)
+        commands["second"] = _command("hf", qwen, root / "out" / "second", data_dir)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "DISABLE_MULTIPROC": "1"}
     procs = {name: subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     text=True) for name, cmd in commands.items()}  # fmt: skip
@@ -97,8 +75,8 @@ def _runs(root: Path) -> RealRuns:
 
 
 @pytest.fixture(scope="session")
-def real_runs(tmp_path_factory) -> RealRuns:
-    """Two real runs of a tiny completion task, shared by all workers of this session."""
+def real_runs(tmp_path_factory, data_dir) -> RealRuns:
+    """Two real runs of codexglue_line_py150 (6 dev rows), shared by all workers of this session."""
     reuse = os.environ.get("CODEEFF_LEADERBOARD_REAL_RUNS")  # a folder made by an earlier session (for iterating)
     if reuse and (Path(reuse) / "commands.json").is_file():
         return _runs(Path(reuse))
@@ -109,4 +87,4 @@ def real_runs(tmp_path_factory) -> RealRuns:
     with FileLock(str(shared) + ".lock"):
         if (shared / "commands.json").is_file():
             return _runs(shared)
-        return _build(shared)
+        return _build(shared, data_dir)
