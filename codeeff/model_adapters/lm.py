@@ -203,23 +203,20 @@ class CodeeffHFLM(HFLM):
         self._row_stats.clear()
         return out
 
-    def loglikelihood(self, requests, disable_tqdm: bool = False):
+    def _scoring_call(self, method, requests, disable_tqdm: bool):
         start = self._begin_call()
         try:
-            result = super().loglikelihood(requests, disable_tqdm)
+            result = method(requests, disable_tqdm)
             self._call.ll_requests += len(requests)
             return result
         finally:
             self._end_call(start)
 
+    def loglikelihood(self, requests, disable_tqdm: bool = False):
+        return self._scoring_call(super().loglikelihood, requests, disable_tqdm)
+
     def loglikelihood_rolling(self, requests, disable_tqdm: bool = False):
-        start = self._begin_call()
-        try:
-            result = super().loglikelihood_rolling(requests, disable_tqdm)
-            self._call.ll_requests += len(requests)
-            return result
-        finally:
-            self._end_call(start)
+        return self._scoring_call(super().loglikelihood_rolling, requests, disable_tqdm)
 
     # ----- model calls ---------------------------------------------------------------------------------------
     def tok_batch_encode(self, strings, padding_side: str = "left", left_truncate_len=None, truncation: bool = False):

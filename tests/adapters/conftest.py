@@ -10,6 +10,11 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from codeeff.model_adapters.tiny import FAMILIES, build_tiny_model, save_tiny_model
 
+# One intra-op thread per test process: under `pytest -n 2` on two cores, torch's default threads per worker
+# oversubscribe the CPU and tiny matmuls spend most of their time spinning (measured: 10x the CPU time).
+torch.set_num_threads(1)
+SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 ALL_ROLES = {"opt": ["q", "k", "v", "o", "fc1", "fc2"]}
 DEFAULT_ROLES = ["q", "k", "v", "o", "gate", "up", "down"]
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+
+from conftest import SINGLE_THREAD_ENV
 
 WORKER = textwrap.dedent(
     """
@@ -38,7 +41,10 @@ def test_two_ranks_report_complete_totals(tmp_path, tiny_dirs):
     init_file = tmp_path / "rendezvous"
     outs = [tmp_path / f"rank{r}.json" for r in (0, 1)]
     procs = [
-        subprocess.Popen([sys.executable, str(script), str(r), str(init_file), str(model_dir), str(outs[r])])
+        subprocess.Popen(
+            [sys.executable, str(script), str(r), str(init_file), str(model_dir), str(outs[r])],
+            env={**os.environ, **SINGLE_THREAD_ENV},
+        )
         for r in (0, 1)
     ]
     for proc in procs:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import roles
+from conftest import SINGLE_THREAD_ENV, roles
 
 from codeeff.model_adapters.tiny import FAMILIES
 
@@ -108,7 +108,7 @@ def test_codeeff_command_runs_codeeff_hf(tiny_dirs, tmp_path):
         "run", "--model", "codeeff-hf",
         "--model_args", f"pretrained={tiny_dirs('opt')},early_exit=saturation:0.5,exit_layers=[1,2,3]",
         "--tasks", ",".join(TASKS), "--include_path", str(TASKS_DIR), "--limit", "2", "--batch_size", "2",
-        "--device", "cpu", "--output_path", str(out), "--log_samples",
+        "--device", "cpu", "--output_path", str(out), "--log_samples", env=SINGLE_THREAD_ENV,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(next(out.rglob("results_*.json")).read_text())
