@@ -46,7 +46,9 @@ def test_file_and_inline_spec_have_the_same_hash(tmp_path):
     assert len(inline.hash) == 12 and inline.summary() == "early_exit=confidence:0.9, exit_layers=[1,2]"
     assert parse_variant({}).summary() == "baseline (no transform)"
     assert parse_variant({"exit_layers": [1, 3]}).hash != parse_variant({"exit_layers": [1, 2]}).hash
-    assert parse_variant({"early_exit": "fixed:2"}, spec_file=str(path)).values["early_exit"] == "fixed:2"  # inline wins
+    assert (
+        parse_variant({"early_exit": "fixed:2"}, spec_file=str(path)).values["early_exit"] == "fixed:2"
+    )  # inline wins
 
 
 def test_referenced_file_content_changes_the_hash(tmp_path):
