@@ -21,6 +21,7 @@ _ALIASES = {
     "c++": "cpp",
     "cs": "csharp",
     "c#": "csharp",
+    "c_sharp": "csharp",
     "js": "javascript",
 }
 
