@@ -24,6 +24,7 @@ TAG_PATTERNS: dict[str, tuple[str, ...]] = {
     "codeeff_suite": tuple(TASK_DATASETS),
     "codeeff_translation": ("gtranseval_*",),
     "codeeff_completion": ("codexglue_line_*", "py150_ctx*", "javacorpus_ctx*"),
+    "gtranseval": ("gtranseval_*",),
 }
 # Family-specific preflight checks, by task-name pattern: "module:function" called as fn(task_names, args).
 FAMILY_PREFLIGHT: dict[str, str] = {
@@ -37,13 +38,25 @@ def tasks_dir() -> Path:
 
 
 def _requested_patterns(tasks: list[str] | str | None) -> set[str]:
-    names = tasks.split(",") if isinstance(tasks, str) else list(tasks or [])
     patterns: set[str] = set()
-    for name in (n.strip() for n in names if n and n.strip()):
+    for name in _task_names(tasks):
         if name in TAG_PATTERNS:
             patterns.update(TAG_PATTERNS[name])
         patterns.update(p for p in TASK_DATASETS if fnmatch.fnmatch(name, p))
     return patterns
+
+
+def _task_names(tasks: list[str] | str | None) -> list[str]:
+    names = tasks.split(",") if isinstance(tasks, str) else list(tasks or [])
+    return [n.strip() for n in names if n and n.strip()]
+
+
+def only_codeeff_tasks(tasks: list[str] | str | None) -> bool:
+    """True when every requested name is a codeeff task, group or tag (so lm-eval's built-ins need no indexing)."""
+    names = _task_names(tasks)
+    return bool(names) and all(
+        name in TAG_PATTERNS or any(fnmatch.fnmatch(name, p) for p in TASK_DATASETS) for name in names
+    )
 
 
 def _load(ref: str) -> Callable:
