@@ -56,7 +56,8 @@ def pareto_front(points: list[Point]) -> list[Point]:
 def _label(row: Row) -> str:
     model = Path(str(row.get("model") or "?")).name
     variant = row.get("variant")
-    return f"{model}: {variant}" if variant else model
+    label = f"{model}: {variant}" if variant else model
+    return label if len(label) <= 34 else label[:16] + "…" + label[-17:]  # long labels would squeeze the axes
 
 
 def _points(rows: list[Row], axis: Axis, quality: str) -> tuple[list[Point], str | None, int]:
@@ -102,7 +103,7 @@ def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: s
         fig.text(0.01, 0.01, footnote, fontsize=7, color="dimgray")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
