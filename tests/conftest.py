@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
+from codeeff_support import REPO, run_codeeff  # noqa: F401  (re-exported for older imports)
 
 
 def _data_dir() -> Path | None:
@@ -33,13 +30,3 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     from codeeff.model_adapters.tiny import save_tiny_model
 
     return save_tiny_model(tmp_path_factory.mktemp("tiny-llama"), "llama")
-
-
-def run_codeeff(*args: str, env: dict | None = None, timeout: float = 600, cwd: Path | None = None):
-    """Run the installed ``codeeff`` console script in a subprocess, offline, and return the CompletedProcess."""
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "DISABLE_MULTIPROC": "1"}
-    full_env.update(env or {})
-    exe = Path(sys.executable).with_name("codeeff")
-    return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd or REPO
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from conftest import run_codeeff
+from codeeff_support import run_codeeff
 
 from codeeff.cli import LM_EVAL_SUBCOMMANDS, SUBCOMMANDS
 

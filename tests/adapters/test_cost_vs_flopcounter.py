@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import flop_counter, fresh_model, padded_batch, roles
+from adapters_support import flop_counter, fresh_model, padded_batch, roles
 from torch._subclasses.fake_tensor import FakeTensorMode
 
 from codeeff.model_adapters.cost import CostModel, StepLog

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import fresh_model, padded_batch, roles
+from adapters_support import fresh_model, padded_batch, roles
 from torch import nn
 
 from codeeff.model_adapters.arch import spec_for_model

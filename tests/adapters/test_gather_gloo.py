@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import SINGLE_THREAD_ENV
+from adapters_support import SINGLE_THREAD_ENV
 
 WORKER = textwrap.dedent(
     """

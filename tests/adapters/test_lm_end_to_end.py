@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SINGLE_THREAD_ENV, roles
+from adapters_support import SINGLE_THREAD_ENV, roles
 
 from codeeff.model_adapters.tiny import FAMILIES
 

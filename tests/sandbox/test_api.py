@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import processes_of
+from sandbox_support import processes_of
 
 from codeeff.sandbox import Job, Limits, SandboxUnavailableError, Status, doctor, ensure_usable, run_jobs
 from codeeff.sandbox.pool import active_run_uids

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from conftest import processes_of
+from sandbox_support import processes_of
 
 from codeeff.sandbox import Job, Limits, Status, run_jobs
 from codeeff.sandbox.cache import ResultCache, job_key

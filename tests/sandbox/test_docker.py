@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ENV_SECRET, HOSTILE_DIR, load_corpus
+from sandbox_support import ENV_SECRET, HOSTILE_DIR, load_corpus
 
 from codeeff.sandbox import Job, Limits, Status, run_jobs
 from codeeff.sandbox.docker_backend import CONTAINER_UID, probe

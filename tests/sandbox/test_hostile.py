@@ -7,7 +7,7 @@ the program's output, no process of the sandbox's run uids survives, and the har
 from __future__ import annotations
 
 import pytest
-from conftest import ENV_SECRET, load_corpus, processes_of
+from sandbox_support import ENV_SECRET, load_corpus, processes_of
 
 from codeeff.sandbox import Job, Limits, Status, run_jobs
 from codeeff.sandbox.pool import active_run_uids

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import run_codeeff
+from codeeff_support import run_codeeff
 
 from codeeff.tasks import tasks_dir
 
