@@ -13,7 +13,6 @@ through ``/proc/self/clear_refs`` when the kernel allows it. ``tracemalloc`` can
 from __future__ import annotations
 
 import os
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -193,30 +192,18 @@ class EnergyMeter:
 
 # ----- environment ---------------------------------------------------------------------------------------------
 def environment(device: torch.device, model: Any = None) -> dict[str, Any]:
-    """Versions, hardware and runtime settings that the figures depend on."""
-    import lm_eval
-    import transformers
+    """The machine fingerprint (:func:`codeeff.environment.fingerprint`) plus the runtime settings the figures
+    depend on: threads, device, CUDA, energy sensors, dtype and attention implementation."""
+    from codeeff.environment import fingerprint
 
     env: dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "lm_eval": getattr(lm_eval, "__version__", None),
+        **fingerprint(),
         "torch_threads": torch.get_num_threads(),
         "device": str(device),
         "cuda": torch.version.cuda,
         "gpu": torch.cuda.get_device_name(device) if torch.device(device).type == "cuda" else None,
         "rapl": "readable" if energy_sensor_reason(torch.device("cpu")) is None else "unavailable",
     }
-    try:
-        import codeeff
-
-        env["codeeff"] = getattr(codeeff, "__version__", None)
-    except ImportError:
-        pass
     if model is not None:
         env["dtype"] = str(getattr(model, "dtype", None))
         env["attn_implementation"] = getattr(model.config, "_attn_implementation", None)
