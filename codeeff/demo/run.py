@@ -170,7 +170,8 @@ def summary_table(csv_path: Path) -> str:
 
     frame = pd.read_csv(csv_path)
     columns = [c for c in SUMMARY_COLUMNS if c in frame.columns]
-    return frame[columns].to_markdown(index=False, floatfmt=".4g", missingval="")
+    shown = frame[columns].astype(object).where(frame[columns].notna(), None)  # empty cells, not "nan"
+    return shown.to_markdown(index=False, floatfmt=".4g", missingval="")
 
 
 def main(argv: list[str]) -> int:
