@@ -17,7 +17,7 @@ test: setup
 	$(BIN)/python -m pytest -n 2 -q tests
 
 bench: setup
-	$(BIN)/codeeff bench all
+	$(BIN)/codeeff bench all --output bench/results/latest
 
 lint: setup
 	$(BIN)/ruff check codeeff tests
