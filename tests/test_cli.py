@@ -69,7 +69,9 @@ def test_include_path_from_a_run_config_yaml_is_kept(tmp_path):
 
 
 def test_unknown_task_is_one_clear_error_without_traceback(tiny_model_dir):
-    out = run_codeeff("run", "--model", "hf", "--model_args", f"pretrained={tiny_model_dir}", "--tasks", "no_such_task_q")
+    out = run_codeeff(
+        "run", "--model", "hf", "--model_args", f"pretrained={tiny_model_dir}", "--tasks", "no_such_task_q"
+    )
     assert out.returncode != 0
     assert "Traceback" not in out.stderr
     assert "codeeff: error:" in out.stderr and "no_such_task_q" in out.stderr

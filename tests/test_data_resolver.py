@@ -55,7 +55,7 @@ def test_no_data_error_names_the_three_options(isolated_env):
     with pytest.raises(D.DataNotFoundError) as info:
         D.resolve_data_dir("codexglue_line", download=False)
     message = str(info.value)
-    assert "--metadata '{\"data_dir\"" in message
+    assert '--metadata \'{"data_dir"' in message
     assert D.ENV_VAR in message
     assert str(D.default_cache_data_dir()) in message
 
