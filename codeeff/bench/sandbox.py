@@ -1,7 +1,8 @@
 """Sandbox benchmark: the 400 G-TransEval reference solutions (Python, Java) with their unit tests, three ways.
 
 (a) ``isolated``: ``run_jobs`` on the chosen backend (bwrap: namespaces + slot uid + cgroup + rlimits + seccomp),
-    pool started cold in every repeat (worker spawn and, for Java, the warm compile server's start are included);
+    pool started cold in every repeat (worker spawn, the warm Python server's and the Java compile server's
+    start are included); for Python also ``isolated_one_shot``, the same with a new sandbox per job;
 (b) ``unsandboxed_pool``: the same harness and pool with the ``none`` backend (plain subprocesses, no isolation);
 (c) ``one_at_a_time``: a plain ``subprocess.run`` per sample, sequentially, as G-TransEval's runner does
     (``python3 main.py``; a cold ``javac`` + ``java`` per sample). Java (c) is
@@ -30,6 +31,7 @@ from typing import Any
 from codeeff.sandbox import Job, Result, ensure_usable, run_jobs
 from codeeff.sandbox.languages import JAVA_HOME, runtime_version
 from codeeff.sandbox.pool import shutdown_pools
+from codeeff.sandbox.warm_python import ENV_SWITCH
 
 TARGETS = {"python_isolated_s": 10.0, "python_ratio_vs_unsandboxed": 1.25, "java_isolated_s": 120.0}
 SERIAL_TIMEOUT_S = 30.0
@@ -99,7 +101,21 @@ def _children_cpu_s() -> float:
     return value if value is not None else float("nan")
 
 
-def _pooled(jobs: list[Job], backend: str, workers: int | None, repeats: int) -> dict[str, Any]:
+def _pooled(
+    jobs: list[Job], backend: str, workers: int | None, repeats: int, warm_python: bool = True
+) -> dict[str, Any]:
+    previous = os.environ.get(ENV_SWITCH)
+    os.environ[ENV_SWITCH] = "1" if warm_python else "0"  # read by the workers, started cold below
+    try:
+        return _pooled_runs(jobs, backend, workers, repeats)
+    finally:
+        if previous is None:
+            os.environ.pop(ENV_SWITCH, None)
+        else:
+            os.environ[ENV_SWITCH] = previous
+
+
+def _pooled_runs(jobs: list[Job], backend: str, workers: int | None, repeats: int) -> dict[str, Any]:
     walls: list[float] = []
     cpus: list[float] = []
     statuses: Counter = Counter()
@@ -113,7 +129,11 @@ def _pooled(jobs: list[Job], backend: str, workers: int | None, repeats: int) ->
         shutdown_pools()  # reaps the workers, so their CPU (and all their sandboxes') is in RUSAGE_CHILDREN
         cpus.append(_children_cpu_s() - cpu_before)
         statuses = Counter(r.status_label for r in results)
-    return _figures(len(jobs), walls, statuses, results, cpus)
+    figures = _figures(len(jobs), walls, statuses, results, cpus)
+    runners = Counter(r.isolation.get("runner") for r in results if r.isolation.get("runner"))
+    if runners:
+        figures["runners"] = dict(runners)  # how many jobs ran in the warm Python server vs one-shot sandboxes
+    return figures
 
 
 def _figures(
@@ -216,10 +236,12 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         jobs = list(reference_jobs(language, args.data_dir))
         if args.limit:
             jobs = jobs[: args.limit]
-        section: dict[str, Any] = {
-            "isolated": _pooled(jobs, info.name, args.workers, args.repeats),
-            "unsandboxed_pool": _pooled(jobs, "none", args.workers, args.repeats),
-        }
+        section: dict[str, Any] = {"isolated": _pooled(jobs, info.name, args.workers, args.repeats)}
+        if language == "python" and info.name == "bwrap":
+            # The same isolation with every job in its own one-shot sandbox (no warm server): what the warm
+            # runner saves, measured in the same run.
+            section["isolated_one_shot"] = _pooled(jobs, info.name, args.workers, args.repeats, warm_python=False)
+        section["unsandboxed_pool"] = _pooled(jobs, "none", args.workers, args.repeats)
         serial_jobs = jobs if language == "python" else jobs[: args.serial_subset]
         serial = _one_at_a_time(serial_jobs, args.serial_repeats)
         if len(serial_jobs) < len(jobs):
@@ -242,6 +264,8 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         summary["python_unsandboxed_pool_s"] = base
         summary["python_one_at_a_time_s"] = langs["python"]["one_at_a_time"]["wall_s"]["median"]
         summary["python_ratio_vs_unsandboxed"] = iso / base
+        if "isolated_one_shot" in langs["python"]:
+            summary["python_isolated_one_shot_s"] = langs["python"]["isolated_one_shot"]["wall_s"]["median"]
         summary["python_isolated_cpu_s"] = langs["python"]["isolated"]["cpu_s"]["median"]
         summary["python_unsandboxed_pool_cpu_s"] = langs["python"]["unsandboxed_pool"]["cpu_s"]["median"]
         summary["python_isolated_derived_idle_wall_s"] = langs["python"]["isolated"]["derived_idle_wall_s"]["value"]

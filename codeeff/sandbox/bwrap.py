@@ -18,8 +18,10 @@ from typing import Any
 
 from codeeff.sandbox.languages import COMMON_ETC_BINDS
 from codeeff.sandbox.launch import RawRun, make_memfd, signal_name
-from codeeff.sandbox.local import LocalBackend, Step
+from codeeff.sandbox.local import LocalBackend, Step, StepOutcome
+from codeeff.sandbox.model import Job
 from codeeff.sandbox.seccomp import build_filter
+from codeeff.sandbox.warm_python import WarmPython, warm_python_enabled
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 
@@ -47,6 +49,19 @@ class BwrapBackend(LocalBackend):
     def __init__(self, isolation: dict[str, Any]):
         super().__init__(isolation)
         self._seccomp = _seccomp_bytes() if isolation.get("seccomp") else None
+        # The warm runner needs to move its children into the run cgroup, which takes root and a cgroup.
+        usable = self.is_root and self.cgroups["run"] is not None and warm_python_enabled()
+        self._warm: WarmPython | None = WarmPython(self) if usable else None
+
+    def _run_warm(self, job: Job, step: Step) -> StepOutcome | None:
+        if self._warm is None or self.cgroups["run"] is None:
+            return None
+        return self._warm.run(step, job.main, list(job.args), self.cgroups["run"])
+
+    def close(self) -> None:
+        if self._warm is not None:
+            self._warm.stop()
+        super().close()
 
     def _wrap(
         self, step: Step, host_work: Path | None, extra_fds: list[int], status_extra: dict[str, Any] | None = None

@@ -51,7 +51,7 @@ public class CodeeffCompileServer {
             try {
                 Iterable<? extends JavaFileObject> units =
                         files.getJavaFileObjects(Arrays.copyOfRange(parts, 1, parts.length));
-                List<String> options = List.of("-d", parts[0], "-proc:none", "-encoding", "UTF-8", "-Xlint:none");
+                List<String> options = List.of("-d", parts[0], "-proc:none", "-encoding", "UTF-8", "-Xlint:none", "-XDstringConcat=inline");
                 ok = compiler.getTask(diagnostics, files, null, options, null, units).call();
             } catch (Throwable error) {
                 ok = false;

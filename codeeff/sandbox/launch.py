@@ -117,15 +117,64 @@ def run_collect(
     except (OSError, subprocess.SubprocessError) as exc:
         return RawRun(None, b"", b"", time.monotonic() - start, start_error=f"{type(exc).__name__}: {exc}")
 
-    buffers: dict[int, bytearray] = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
-    stdout_fd, stderr_fd = proc.stdout.fileno(), proc.stderr.fileno()
     pidfd = os.pidfd_open(proc.pid)
+    try:
+        seen = collect_output(
+            proc.stdout.fileno(), proc.stderr.fileno(), event_fd=pidfd, on_event=lambda: True,
+            deadline=start + wall_s, output_bytes=output_bytes,
+        )  # fmt: skip
+        if seen.timed_out or seen.overflow or seen.exited_at is None:
+            kill(proc)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        os.close(pidfd)
+        proc.stdout.close()
+        proc.stderr.close()
+    return RawRun(
+        returncode=proc.returncode,
+        stdout=seen.stdout,
+        stderr=seen.stderr,
+        wall_s=(seen.exited_at or time.monotonic()) - start,
+        timed_out=seen.timed_out,
+        output_overflow=seen.overflow,
+        rusage_cpu_s=usage.ru_utime + usage.ru_stime,
+    )
+
+
+@dataclass
+class Collected:
+    """What :func:`collect_output` read; ``exited_at`` is when the end of the run was signalled (None: never)."""
+
+    stdout: bytes
+    stderr: bytes
+    exited_at: float | None
+    timed_out: bool
+    overflow: bool
+
+
+def collect_output(
+    stdout_fd: int,
+    stderr_fd: int,
+    *,
+    event_fd: int,
+    on_event: Callable[[], bool],
+    deadline: float,
+    output_bytes: int,
+) -> Collected:
+    """Read both pipes until the run ends, the deadline passes or the output cap is exceeded.
+
+    ``event_fd`` becoming readable calls ``on_event``; it returns True once the run is over (a pidfd: always; a
+    control socket: when the exit report arrived). Reading then stops at end of output or ``GRACE_AFTER_EXIT_S``
+    later, whichever is first, so an orphan holding a pipe cannot stretch a finished run. The caller kills on
+    ``timed_out`` / ``overflow``.
+    """
+    buffers: dict[int, bytearray] = {stdout_fd: bytearray(), stderr_fd: bytearray()}
     selector = selectors.DefaultSelector()
     for fd in buffers:
         os.set_blocking(fd, False)
         selector.register(fd, selectors.EVENT_READ)
-    selector.register(pidfd, selectors.EVENT_READ)
-    deadline = start + wall_s
+    selector.register(event_fd, selectors.EVENT_READ)
     exited_at: float | None = None
     timed_out = overflow = False
     open_pipes = set(buffers)
@@ -138,9 +187,10 @@ def run_collect(
                 break
             for key, _ in selector.select(timeout=limit - now):
                 fd = key.fd
-                if fd == pidfd:
-                    selector.unregister(pidfd)
-                    exited_at = time.monotonic()
+                if fd == event_fd:
+                    if on_event():
+                        selector.unregister(event_fd)
+                        exited_at = time.monotonic()
                     continue
                 try:
                     chunk = os.read(fd, 65536)
@@ -155,25 +205,10 @@ def run_collect(
                     overflow = True
             if overflow:
                 break
-        if timed_out or overflow or exited_at is None:
-            kill(proc)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
     finally:
         selector.close()
-        os.close(pidfd)
-        proc.stdout.close()
-        proc.stderr.close()
-    wall = (exited_at or time.monotonic()) - start
-    return RawRun(
-        returncode=proc.returncode,
-        stdout=bytes(buffers[stdout_fd][:output_bytes]),
-        stderr=bytes(buffers[stderr_fd][:output_bytes]),
-        wall_s=wall,
-        timed_out=timed_out,
-        output_overflow=overflow,
-        rusage_cpu_s=usage.ru_utime + usage.ru_stime,
-    )
+    return Collected(bytes(buffers[stdout_fd][:output_bytes]), bytes(buffers[stderr_fd][:output_bytes]), exited_at,
+                     timed_out, overflow)  # fmt: skip
 
 
 def signal_name(number: int) -> str:

@@ -132,19 +132,35 @@ def hostile_env():
     shutil.rmtree(base, ignore_errors=True)
 
 
-def processes_of(uids: set[int]) -> list[str]:
-    """Host processes whose real uid is one of ``uids`` (orphans of sandboxed programs)."""
+def processes_of(uids: set[int], *, include_warm_servers: bool = False) -> list[str]:
+    """Host processes whose real uid is one of ``uids`` (orphans of sandboxed programs).
+
+    A slot's warm Python server (bwrap, its pid-1 and the server: 3 processes in the slot's ``-warm`` cgroup) runs
+    as the slot's run uid between jobs and is not an orphan; a job's processes never live in that cgroup (the host
+    moves each job into the run cgroup before it starts). More than 3 processes there, or any that is not bwrap or
+    python3, is reported like an orphan.
+    """
     found = []
+    warm: dict[str, list[str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             status = (entry / "status").read_text()
+            cgroups = (entry / "cgroup").read_text()
         except OSError:
             continue
         uid_line = next((line for line in status.splitlines() if line.startswith("Uid:")), "")
         state = next((line for line in status.splitlines() if line.startswith("State:")), "")
         if uid_line and int(uid_line.split()[1]) in uids and "Z" not in state.split()[1:2]:
             name = next((line for line in status.splitlines() if line.startswith("Name:")), "")
-            found.append(f"{entry.name} {name} {state}")
+            described = f"{entry.name} {name} {state}"
+            server_cgroup = next(iter(re.findall(r"codeeff-slot-\d+-warm$", cgroups, re.MULTILINE)), None)
+            if server_cgroup and not include_warm_servers:
+                warm.setdefault(server_cgroup, []).append(described)
+                continue
+            found.append(described)
+    for members in warm.values():
+        if len(members) > 3 or any(m.split("\t")[1].split()[0] not in ("bwrap", "python3") for m in members):
+            found.extend(members)
     return found

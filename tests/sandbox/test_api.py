@@ -59,7 +59,9 @@ def test_multi_file_jobs_compile_together(tmp_path):
 
 def test_harness_fault_is_sandbox_error_not_the_models():
     # One process allowed: bwrap itself cannot create the sandbox, which is the harness's failure to run the job.
-    [result] = run_jobs([Job.single("python", "print(1)", limits=Limits(processes=1))], cache=False, progress=False)
+    # (JavaScript: a Python job would take the warm runner, whose forked child legitimately fits in one process.)
+    job = Job.single("javascript", "console.log(1)", limits=Limits(processes=1))
+    [result] = run_jobs([job], cache=False, progress=False)
     assert result.status is Status.SANDBOX_ERROR, (result.status, result.detail)
     assert "bwrap" in result.detail
 

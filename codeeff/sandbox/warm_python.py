@@ -1,0 +1,253 @@
+"""The warm Python runner, host side: one long-lived sandboxed fork server per slot runs Python jobs without paying
+interpreter start-up and module imports for each (see ``warm_python_server.py`` for the in-sandbox half and for
+what isolation it keeps).
+
+The server lives in the same bwrap sandbox a one-shot run gets (namespaces, slot run uid, seccomp, read-only
+``/usr``, size-limited tmpfs ``/tmp`` and ``/sandbox``), in its own small cgroup. For each job the host sends the
+files, fresh pipes and the rlimits; the server forks; the host moves the child into the slot's run cgroup
+(configured and reset exactly as for a one-shot run) and only then lets it start, so limits, OOM, CPU time and the
+kill-all afterwards cover the job and nothing else. Whenever the outcome of a job is not known for sure (the server
+died or broke protocol before reporting the exit), :meth:`WarmPython.run` returns None and the caller runs that job
+the one-shot way: the warm path is an optimisation that can never decide a result on its own.
+
+Disable it with ``CODEEFF_SANDBOX_WARM_PYTHON=0`` (every Python job then starts its own sandbox).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codeeff.sandbox import warm_python_server as frames
+from codeeff.sandbox.cgroups import SlotCgroup, create_slot_cgroup
+from codeeff.sandbox.launch import RawRun, collect_output, make_memfd, signal_name
+from codeeff.sandbox.model import Limits
+
+if TYPE_CHECKING:
+    from codeeff.sandbox.local import LocalBackend, Step, StepOutcome
+
+# The server imports only the standard library; loaded with this module so a changed file is a changed server.
+SERVER_SOURCE = (Path(__file__).with_name("warm_python_server.py")).read_text()
+SERVER_LIMITS = Limits(memory_mb=256, processes=16)
+PROTOCOL_TIMEOUT_S = 10.0
+MAX_START_FAILURES = 3
+ENV_SWITCH = "CODEEFF_SANDBOX_WARM_PYTHON"
+
+
+def warm_python_enabled() -> bool:
+    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+class ProtocolError(RuntimeError):
+    """The server broke the protocol or went away: the job's outcome is unknown."""
+
+
+class _Channel:
+    """Framed JSON over the host's end of the control socket (the kernel attaches each sender's pid)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+
+    def send(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
+        try:
+            frames.send_frame(self.sock, message, fds)
+        except OSError as exc:
+            raise ProtocolError(f"send failed: {exc}") from exc
+
+    def receive(self, timeout_s: float = PROTOCOL_TIMEOUT_S) -> tuple[dict[str, Any], int]:
+        """The next message and the host pid of its sender."""
+        self.sock.settimeout(timeout_s)
+        try:
+            message, fds, pid = frames.recv_frame(self.sock)
+        except (OSError, ValueError) as exc:
+            raise ProtocolError(f"receive failed: {exc}") from exc
+        finally:
+            self.sock.settimeout(None)
+        for fd in fds:  # the server never sends descriptors; never leak one it might
+            os.close(fd)
+        if message is None:
+            raise ProtocolError("the warm Python server closed its socket")
+        return message, pid
+
+
+class WarmPython:
+    """The slot's fork server. Started lazily; restarted after a failure; given up after repeated start failures."""
+
+    def __init__(self, backend: LocalBackend):
+        self.backend = backend
+        self.cgroup: SlotCgroup | None = None
+        self.proc: subprocess.Popen | None = None
+        self.channel: _Channel | None = None
+        self.scratch_mb: int | None = None
+        self.start_failures = 0
+        self.disabled_reason: str | None = None
+        self.jobs_run = 0
+        self.fallbacks = 0
+
+    # -- life cycle -------------------------------------------------------------------------------------------------
+    def _start(self, scratch_mb: int) -> None:
+        backend = self.backend
+        if self.cgroup is None:
+            self.cgroup, reason = create_slot_cgroup(f"codeeff-slot-{backend.slot.index}-warm")
+            if self.cgroup is None:
+                raise ProtocolError(f"no cgroup for the warm server: {reason}")
+        self.cgroup.kill_all()
+        self.cgroup.configure(
+            pids_max=SERVER_LIMITS.processes or 16, memory_bytes=(SERVER_LIMITS.memory_mb or 256) << 20
+        )
+        from codeeff.sandbox.local import RUN_ENV, Step
+
+        host_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        host_end.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        server_fd = server_end.fileno()
+        step = Step(
+            argv=["/usr/bin/python3", "-E", "-s", "-B", "-c", SERVER_SOURCE, str(server_fd)],
+            limits=Limits(memory_mb=SERVER_LIMITS.memory_mb, scratch_mb=scratch_mb),
+            cgroup=self.cgroup,
+            uid=backend.slot.run_uid,
+            address_space=False,
+            env={**RUN_ENV, "HOME": "/sandbox"},
+        )
+        extra_fds: list[int] = []
+        argv, cwd = backend._wrap(step, None, extra_fds)
+        log = open(backend.slot.work_dir / "warm-python.log", "ab")  # noqa: SIM115 (owned by the Popen below)
+        try:
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=step.env, cwd=cwd,
+                pass_fds=(*extra_fds, server_fd), preexec_fn=backend._preexec(step), close_fds=True,
+            )  # fmt: skip
+        finally:
+            log.close()
+            server_end.close()
+            for fd in extra_fds:
+                os.close(fd)
+        self.channel = _Channel(host_end)
+        hello, _pid = self.channel.receive(timeout_s=30.0)
+        if hello.get("type") != "hello":
+            raise ProtocolError(f"unexpected greeting {hello!r}")
+        self.scratch_mb = scratch_mb
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            try:
+                self.proc.send_signal(signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+            self.proc = None
+        if self.channel is not None:
+            self.channel.sock.close()
+            self.channel = None
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
+
+    def _ensure(self, scratch_mb: int) -> bool:
+        if self.disabled_reason is not None:
+            return False
+        if self.proc is not None and self.proc.poll() is None and self.scratch_mb == scratch_mb:
+            return True
+        self.stop()
+        try:
+            self._start(scratch_mb)
+        except (ProtocolError, OSError) as exc:
+            self.stop()
+            self.start_failures += 1
+            if self.start_failures >= MAX_START_FAILURES:
+                self.disabled_reason = f"the warm Python server failed to start {self.start_failures} times: {exc}"
+            return False
+        return True
+
+    # -- one job ----------------------------------------------------------------------------------------------------
+    def run(self, step: Step, main: str, args: list[str], cgroup: SlotCgroup) -> StepOutcome | None:
+        """Run one Python job in the warm server; None when its outcome is unknown (the caller runs it one-shot)."""
+        from codeeff.sandbox.local import StepOutcome, rlimits_for
+
+        limits = step.limits
+        if not self._ensure(limits.scratch_mb or 64):
+            return None
+        cgroup.configure(pids_max=limits.processes or 64, memory_bytes=(limits.memory_mb or 512) << 20)
+        cgroup.reset_counters()
+        oom_before = cgroup.oom_kills()
+        out_read, out_write = os.pipe2(os.O_CLOEXEC)
+        err_read, err_write = os.pipe2(os.O_CLOEXEC)
+        stdin_fd = make_memfd("stdin", step.stdin) if step.stdin is not None else os.open(os.devnull, os.O_RDONLY)
+        request = {
+            "type": "job",
+            "workdir": step.work_dir,
+            "main": main,
+            "args": list(args),
+            "files": {name: base64.b64encode(data).decode() for name, data in step.files.items()},
+            "rlimits": rlimits_for(limits, address_space=step.address_space, nproc=True),
+        }
+        exit_report: dict[str, Any] = {}
+        assert self.channel is not None
+        channel = self.channel
+        try:
+            try:
+                channel.send(request, (stdin_fd, out_write, err_write))
+            finally:
+                for fd in (stdin_fd, out_write, err_write):
+                    os.close(fd)
+            ready, child_pid = channel.receive()
+            if ready.get("type") != "ready" or child_pid <= 0:
+                raise ProtocolError(f"expected the child's ready, got {ready!r}")
+            for procs in cgroup.procs_files:
+                Path(procs).write_text(str(child_pid))
+            start = time.monotonic()
+            channel.send({"type": "go"})
+
+            def on_event() -> bool:
+                message, _ = channel.receive()
+                if message.get("type") != "exit":
+                    raise ProtocolError(f"expected the exit report, got {message!r}")
+                exit_report.update(message)
+                return True
+
+            seen = collect_output(out_read, err_read, event_fd=channel.sock.fileno(), on_event=on_event,
+                                  deadline=start + (limits.wall_s or 10.0), output_bytes=limits.output_bytes or (1 << 20))  # fmt: skip
+            if seen.timed_out or seen.overflow:
+                cgroup.kill_all()
+                if not exit_report:
+                    on_event()  # the server reaps the killed child and reports it
+        except ProtocolError:
+            cgroup.kill_all()
+            self.stop()
+            self.fallbacks += 1
+            return None
+        finally:
+            os.close(out_read)
+            os.close(err_read)
+        emptied = cgroup.kill_all()
+        self.jobs_run += 1
+        status = int(exit_report["status"])
+        raw = RawRun(
+            returncode=os.waitstatus_to_exitcode(status),
+            stdout=seen.stdout,
+            stderr=seen.stderr,
+            wall_s=(seen.exited_at or time.monotonic()) - start,
+            timed_out=seen.timed_out,
+            output_overflow=seen.overflow,
+            rusage_cpu_s=float(exit_report.get("cpu_s") or 0.0),
+        )
+        exit_code: int | None = None
+        sig: str | None = None
+        if os.WIFSIGNALED(status):
+            sig = signal_name(os.WTERMSIG(status))
+        else:
+            exit_code = os.WEXITSTATUS(status)
+        cpu = cgroup.cpu_seconds()
+        return StepOutcome(
+            raw=raw,
+            exit_code=exit_code,
+            signal=sig,
+            oom=cgroup.oom_kills() > oom_before,
+            cpu_s=cpu if cpu is not None else raw.rusage_cpu_s,
+            peak_memory=cgroup.peak_memory(),
+            setup_error=None if emptied else "the run's cgroup could not be emptied",
+        )
