@@ -191,6 +191,22 @@ def ensure_usable(backend: str = "auto", allow_unsafe: bool = False) -> BackendI
     )
 
 
+def _python_runner(chosen: str | None, isolation: dict[str, Any]) -> dict[str, Any]:
+    """Whether Python jobs will run in the slot's warm server or each in its own sandbox, and why."""
+    from codeeff.sandbox.warm_python import ENV_SWITCH, warm_python_enabled
+
+    if chosen != "bwrap":
+        return {"mode": "one-shot", "reason": "the warm server runs on the bwrap backend only"}
+    if not warm_python_enabled():
+        return {"mode": "one-shot", "reason": f"{ENV_SWITCH}=0"}
+    if os.geteuid() != 0 or not isolation.get("cgroup"):
+        return {"mode": "one-shot", "reason": "moving jobs into the run cgroup needs root and a cgroup"}
+    return {
+        "mode": "warm",
+        "reason": "a sandboxed fork server per slot; any job it cannot vouch for is re-run one-shot",
+    }
+
+
 def doctor() -> dict[str, Any]:
     """Everything `codeeff sandbox doctor` prints: each backend, the chosen one, isolation achieved, runtimes."""
     from codeeff.sandbox.languages import runtime_version
@@ -207,6 +223,7 @@ def doctor() -> dict[str, Any]:
         "isolation": infos[chosen].isolation if chosen else {},
         "backends": {name: info.as_dict() for name, info in infos.items()},
         "runtimes": {lang: runtime_version(lang) for lang in LANGUAGES},
+        "python_runner": _python_runner(chosen, infos[chosen].isolation if chosen else {}),
         "machine": {
             "kernel": platform.release(),
             "cpus": len(os.sched_getaffinity(0)),

@@ -51,6 +51,8 @@ def _doctor_text(report: dict) -> str:
         for prop, why in info["missing"].items():
             lines.append(f"    missing {prop}: {why}")
     lines.append("runtimes: " + "; ".join(f"{k}: {v}" for k, v in report["runtimes"].items()))
+    runner = report["python_runner"]
+    lines.append(f"python runner: {runner['mode']} ({runner['reason']})")
     return "\n".join(lines)
 
 

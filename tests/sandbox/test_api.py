@@ -89,6 +89,7 @@ def test_doctor_reports_full_isolation():
     iso = report["isolation"]
     assert all(iso[k] for k in ("net", "pid", "mount", "uid", "cgroup", "seccomp")), iso
     assert report["backends"]["process"]["isolation"]["safe_for_hostile_code"] is False
+    assert report["python_runner"]["mode"] == "warm", report["python_runner"]
 
 
 def test_slots_are_exclusive_across_processes(tmp_path):
