@@ -76,6 +76,34 @@ def _points(rows: list[Row], axis: Axis, quality: str) -> tuple[list[Point], str
     return [], None, len(rows)
 
 
+def _label_offsets(points: list[Point], log_x: bool, height_pt: float = 260.0) -> list[tuple[int, int]]:
+    """Label offsets (points) that keep labels of nearby points from printing over each other.
+
+    Points are placed top to bottom; a label moves down one line (11 pt) while it would overlap an already placed
+    label whose point is horizontally close (within 15 % of the x range, where labels of ~30 characters collide).
+    Deterministic, no extra dependency; ``height_pt`` approximates the axes' height.
+    """
+    import math
+
+    def nx(p: Point) -> float:
+        return math.log10(p.x) if log_x else p.x
+
+    xs, ys = [nx(p) for p in points], [p.y for p in points]
+    x_span = (max(xs) - min(xs)) or 1.0
+    y_span = (max(ys) - min(ys)) or 1.0
+    placed: list[tuple[float, float]] = []  # (normalised x, label baseline in points)
+    offsets: dict[int, tuple[int, int]] = {}
+    for index in sorted(range(len(points)), key=lambda i: (-points[i].y, xs[i])):
+        x = (xs[index] - min(xs)) / x_span
+        y_pt = (points[index].y - min(ys)) / y_span * height_pt
+        dy = 5
+        while any(abs(x - qx) < 0.15 and abs(y_pt + dy - qy) < 10 for qx, qy in placed):
+            dy -= 11
+        placed.append((x, y_pt + dy))
+        offsets[index] = (6, dy)
+    return [offsets[i] for i in range(len(points))]
+
+
 def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: str, footnote: str = "") -> None:
     import matplotlib
 
@@ -93,11 +121,12 @@ def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: s
     front = pareto_front(points)
     ax.step([p.x for p in front], [p.y for p in front], where="post", color="tab:green", linestyle="--",
             label="Pareto frontier", zorder=2)  # fmt: skip
-    for p in points:
-        ax.annotate(p.label, (p.x, p.y), textcoords="offset points", xytext=(6, 5), fontsize=8)
     xs = [p.x for p in points]
-    if min(xs) > 0 and max(xs) / min(xs) > 20:
+    log_x = min(xs) > 0 and max(xs) / min(xs) > 20
+    if log_x:
         ax.set_xscale("log")
+    for p, offset in zip(points, _label_offsets(points, log_x), strict=True):
+        ax.annotate(p.label, (p.x, p.y), textcoords="offset points", xytext=offset, fontsize=8)
     ax.margins(x=0.15, y=0.12)
     if footnote:
         fig.text(0.01, 0.01, footnote, fontsize=7, color="dimgray")
