@@ -55,13 +55,20 @@ class ConfidencePolicy(ExitPolicy):
         self.measure = measure
 
     def decide(self, h, prev, model, arch):
-        probs = torch.softmax(arch.head_logits(model, h).float(), dim=-1)
+        return self.score(arch.head_logits(model, h)) >= self.threshold
+
+    def score(self, logits: torch.Tensor) -> torch.Tensor:
+        """Top-1 probability (or top1 - top2) per row, from one logsumexp and a top-k.
+
+        p_i = exp(z_i - logsumexp(z)) for the one or two largest logits is exactly the softmax's top entries, without
+        materialising a second vocabulary-sized probability tensor per check (49k floats a row for SmolLM2).
+        """
+        z = logits.float()
+        log_norm = torch.logsumexp(z, dim=-1)
         if self.measure == "margin":
-            top = probs.topk(2, dim=-1).values
-            score = top[:, 0] - top[:, 1]
-        else:
-            score = probs.max(dim=-1).values
-        return score >= self.threshold
+            top = z.topk(2, dim=-1).values
+            return torch.exp(top[:, 0] - log_norm) - torch.exp(top[:, 1] - log_norm)
+        return torch.exp(z.amax(dim=-1) - log_norm)
 
     def check_flops(self, head_flops: int) -> int:
         return head_flops

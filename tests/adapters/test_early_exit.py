@@ -225,3 +225,14 @@ def test_simulated_loglikelihood_exits_per_position():
 def test_seed_exit_schedule_matches_the_thesis():
     assert seed_exit_depths(28) == [4, 6, 8, 10, 12, 14, 18, 22, 26]  # 9 exits (Llama-3.2-3B)
     assert seed_exit_depths(32) == [4, 6, 8, 10, 12, 14, 16, 20, 24, 28]  # 10 exits (OPT-2.7B)
+
+
+@pytest.mark.parametrize("measure", ["top1", "margin"])
+def test_confidence_score_equals_softmax_top_probabilities(measure):
+    """The logsumexp score is the softmax's top-1 probability (or top1 - top2 margin), including peaked rows."""
+    from codeeff.model_adapters.policies import ConfidencePolicy
+
+    logits = torch.randn(5, 1000) * torch.tensor([[0.1], [1.0], [5.0], [30.0], [200.0]])
+    probs = torch.softmax(logits, dim=-1).topk(2, dim=-1).values
+    expected = probs[:, 0] - probs[:, 1] if measure == "margin" else probs[:, 0]
+    torch.testing.assert_close(ConfidencePolicy(0.9, measure).score(logits), expected, rtol=1e-5, atol=1e-6)
