@@ -101,6 +101,26 @@ def parse_int_list(key: str, value: Any, keywords: tuple[str, ...] = ()) -> list
     return out
 
 
+def _rank(key: str, value: Any) -> int | dict[str, int]:
+    """One rank for every target, or one per module role: ``64``, ``q:64,k:64,gate:256`` or a JSON object.
+
+    Per-role ranks let attention and MLP projections (very different shapes) keep different ranks; a role the
+    targets name but the mapping misses is an error at validation, before the weights load.
+    """
+    if isinstance(value, dict):
+        return {_as_str(key, role).strip(): _as_int(f"{key}[{role}]", rank) for role, rank in value.items()}
+    text = str(value).strip().strip("{}")
+    if ":" not in text:
+        return _as_int(key, value)
+    ranks: dict[str, int] = {}
+    for part in (p for p in re.split(r"[,;|\s]+", text) if p):
+        role, sep, rank = part.partition(":")
+        if not sep or not role:
+            raise VariantSpecError(f"{key}: expected ROLE:RANK pairs like q:64,gate:256, got {value!r}")
+        ranks[role.strip().strip("\"'")] = _as_int(f"{key}[{role}]", rank)
+    return ranks
+
+
 def parse_str_list(key: str, value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [_as_str(key, v) for v in value]
@@ -180,7 +200,7 @@ KEYS: dict[str, KeyDef] = {
     "calib_n": KeyDef("attn_bypass", _as_int, "number of calibration texts"),
     # factorization (transforms engineer)
     "factorize": KeyDef("factorize", _choice("none", "svd", "globalfact", "mass"), "svd | globalfact | mass"),
-    "rank": KeyDef("factorize", _as_int, "rank of the factors"),
+    "rank": KeyDef("factorize", _rank, "rank of the factors: one for all targets, or per role (q:64,gate:256)"),
     "param_ratio": KeyDef("factorize", _as_float, "kept parameter ratio per module (instead of rank)"),
     "factorize_targets": KeyDef("factorize", parse_str_list, "module roles: q,k,v,o,gate,up,down (OPT: fc1,fc2)"),
     "factorize_layers": KeyDef("factorize", lambda k, v: parse_int_list(k, v), "layers (list or range a-b)"),
@@ -237,6 +257,8 @@ class VariantSpec:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{v}" for k, v in sorted(value.items())) + "}"
     return "[" + ",".join(map(str, value)) + "]" if isinstance(value, list) else str(value)
 
 
@@ -248,12 +270,13 @@ def rejoin_comma_split(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """Undo lm-eval's naive comma split of ``k=v`` strings for list values.
 
     ``simple_parse_args_string("a=1,exit_layers=4,6,8")`` yields ``{"a": 1, "exit_layers": 4, "6": "", "8": ""}``;
-    fragments (keys that are not identifiers, with an empty value) are appended to the preceding key's value.
+    fragments (a "key" with an empty value that is not a variant key: ``6``, ``up`` in ``factorize_targets=gate,up``,
+    ``gate:8`` in ``rank=q:4,gate:8``) are appended to the preceding key's value.
     """
     out: dict[str, Any] = {}
     last: str | None = None
     for key, value in kwargs.items():
-        fragment = value == "" and not str(key).isidentifier()
+        fragment = value == "" and str(key) not in KEYS
         if fragment and last is not None:
             out[last] = f"{out[last]},{key}"
             continue

@@ -144,3 +144,14 @@ def test_bad_model_args_fail_before_the_weights_load(tmp_path, tiny_dirs):
     for extra, message in cases:
         with pytest.raises(VariantSpecError, match=message):
             CodeeffHFLM(pretrained=str(folder), device="cpu", **extra)
+
+
+def test_lm_eval_comma_split_of_word_lists_and_role_ranks_is_repaired():
+    from lm_eval.utils import simple_parse_args_string
+
+    parsed = rejoin_comma_split(
+        simple_parse_args_string("pretrained=x,factorize=svd,factorize_targets=gate,up,down,rank=gate:8,up:8,down:4")
+    )
+    variant = parse_variant({k: v for k, v in parsed.items() if k != "pretrained"})
+    assert variant.values["factorize_targets"] == ["gate", "up", "down"]
+    assert variant.values["rank"] == {"gate": 8, "up": 8, "down": 4}

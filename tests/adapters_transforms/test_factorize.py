@@ -268,3 +268,25 @@ def test_factorize_cli_saves_a_loadable_variant(tmp_path, capsys, tokenizer, bat
     ]
     assert main(bad) == 2
     assert "rank 65" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_per_role_ranks_from_a_model_args_string(tokenizer):
+    """``rank=q:4,gate:8`` survives lm-eval's comma split and gives each role its own rank; a role without one is an
+    error from the config alone."""
+    from lm_eval.utils import simple_parse_args_string
+
+    from codeeff.model_adapters.spec import parse_variant, rejoin_comma_split
+
+    raw = rejoin_comma_split(
+        simple_parse_args_string("pretrained=x,factorize=svd,factorize_targets=q,gate,rank=q:4,gate:8")
+    )
+    raw.pop("pretrained")
+    options = parse_variant(raw).options("factorize")
+    assert options["rank"] == {"q": 4, "gate": 8}
+    model = build_tiny_model("llama", vocab_size=len(tokenizer))
+    arch = spec_for_model(model)
+    factorize.validate(options, model.config, arch)
+    transform = factorize.build(options, model, arch, context=None)
+    assert transform.describe()["ranks"] == {"q": 4, "gate": 8}
+    with pytest.raises(VariantSpecError, match="no entry for role 'gate'"):
+        factorize.validate({**options, "rank": {"q": 4}}, build_config("llama"), arch)
