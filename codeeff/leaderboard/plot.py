@@ -80,7 +80,7 @@ def _label_offsets(points: list[Point], log_x: bool, height_pt: float = 260.0) -
     """Label offsets (points) that keep labels of nearby points from printing over each other.
 
     Points are placed top to bottom; a label moves down one line (11 pt) while it would overlap an already placed
-    label whose point is horizontally close (within 15 % of the x range, where labels of ~30 characters collide).
+    label whose point is horizontally close (within 35 % of the x range: a ~34-character label spans about that).
     Deterministic, no extra dependency; ``height_pt`` approximates the axes' height.
     """
     import math
@@ -97,7 +97,7 @@ def _label_offsets(points: list[Point], log_x: bool, height_pt: float = 260.0) -
         x = (xs[index] - min(xs)) / x_span
         y_pt = (points[index].y - min(ys)) / y_span * height_pt
         dy = 5
-        while any(abs(x - qx) < 0.15 and abs(y_pt + dy - qy) < 10 for qx, qy in placed):
+        while any(abs(x - qx) < 0.35 and abs(y_pt + dy - qy) < 10 for qx, qy in placed):
             dy -= 11
         placed.append((x, y_pt + dy))
         offsets[index] = (6, dy)
