@@ -193,14 +193,13 @@ def ensure_usable(backend: str = "auto", allow_unsafe: bool = False) -> BackendI
 
 def _python_runner(chosen: str | None, isolation: dict[str, Any]) -> dict[str, Any]:
     """Whether Python jobs will run in the slot's warm server or each in its own sandbox, and why."""
-    from codeeff.sandbox.warm_python import ENV_SWITCH, warm_python_enabled
+    from codeeff.sandbox.warm_python import warm_python_unavailable
 
     if chosen != "bwrap":
         return {"mode": "one-shot", "reason": "the warm server runs on the bwrap backend only"}
-    if not warm_python_enabled():
-        return {"mode": "one-shot", "reason": f"{ENV_SWITCH}=0"}
-    if os.geteuid() != 0 or not isolation.get("cgroup"):
-        return {"mode": "one-shot", "reason": "moving jobs into the run cgroup needs root and a cgroup"}
+    unavailable = warm_python_unavailable(is_root=os.geteuid() == 0, has_run_cgroup=bool(isolation.get("cgroup")))
+    if unavailable is not None:
+        return {"mode": "one-shot", "reason": unavailable}
     return {
         "mode": "warm",
         "reason": "a sandboxed fork server per slot; any job it cannot vouch for is re-run one-shot",

@@ -21,7 +21,7 @@ from codeeff.sandbox.launch import RawRun, make_memfd, signal_name
 from codeeff.sandbox.local import LocalBackend, Step, StepOutcome
 from codeeff.sandbox.model import Job
 from codeeff.sandbox.seccomp import build_filter
-from codeeff.sandbox.warm_python import WarmPython, warm_python_enabled
+from codeeff.sandbox.warm_python import WarmPython, warm_python_unavailable
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 
@@ -49,14 +49,15 @@ class BwrapBackend(LocalBackend):
     def __init__(self, isolation: dict[str, Any]):
         super().__init__(isolation)
         self._seccomp = _seccomp_bytes() if isolation.get("seccomp") else None
-        # The warm runner needs to move its children into the run cgroup, which takes root and a cgroup.
-        usable = self.is_root and self.cgroups["run"] is not None and warm_python_enabled()
-        self._warm: WarmPython | None = WarmPython(self) if usable else None
+        run_cgroup = self.cgroups["run"]
+        unavailable = warm_python_unavailable(is_root=self.is_root, has_run_cgroup=run_cgroup is not None)
+        self._warm: WarmPython | None = WarmPython(self) if unavailable is None else None
 
     def _run_warm(self, job: Job, step: Step) -> StepOutcome | None:
-        if self._warm is None or self.cgroups["run"] is None:
+        run_cgroup = self.cgroups["run"]
+        if self._warm is None or run_cgroup is None:
             return None
-        return self._warm.run(step, job.main, list(job.args), self.cgroups["run"])
+        return self._warm.run(step, job.main, list(job.args), run_cgroup)
 
     def close(self) -> None:
         if self._warm is not None:

@@ -211,6 +211,11 @@ def collect_output(
                      timed_out, overflow)  # fmt: skip
 
 
+def split_returncode(code: int) -> tuple[int | None, str | None]:
+    """(exit code, signal name) of a ``subprocess``-style return code (negative: killed by that signal)."""
+    return (None, signal_name(-code)) if code < 0 else (code, None)
+
+
 def signal_name(number: int) -> str:
     try:
         return signal.Signals(number).name

@@ -21,7 +21,7 @@ from typing import Any
 from codeeff.sandbox.cgroups import SlotCgroup, create_slot_cgroup
 from codeeff.sandbox.javac_server import SERVER_CLASS, SERVER_JVM_FLAGS, CompileTimeout, JavacServer, server_classes_dir
 from codeeff.sandbox.languages import JAVA_HOME, LanguageSpec, classify_exit, effective_limits, spec_for
-from codeeff.sandbox.launch import RawRun, make_memfd, make_preexec, run_collect, signal_name
+from codeeff.sandbox.launch import RawRun, make_memfd, make_preexec, run_collect, split_returncode
 from codeeff.sandbox.model import Job, Limits, Result, Status
 from codeeff.sandbox.slots import Slot, claim_slot, sandbox_base_dir
 
@@ -57,6 +57,38 @@ class StepOutcome:
     cpu_s: float | None
     peak_memory: int | None
     setup_error: str | None = None
+
+    @classmethod
+    def measured(
+        cls,
+        raw: RawRun,
+        exit_code: int | None,
+        sig: str | None,
+        setup_error: str | None,
+        cgroup: SlotCgroup | None,
+        oom_before: int,
+        emptied: bool,
+    ) -> StepOutcome:
+        """The outcome of a step whose ``cgroup`` has been emptied (``emptied``): OOM, CPU and peak memory from it."""
+        cpu = cgroup.cpu_seconds() if cgroup is not None else None
+        return cls(
+            raw=raw,
+            exit_code=exit_code,
+            signal=sig,
+            oom=cgroup is not None and cgroup.oom_kills() > oom_before,
+            cpu_s=cpu if cpu is not None else raw.rusage_cpu_s,
+            peak_memory=cgroup.peak_memory() if cgroup is not None else None,
+            setup_error=setup_error if emptied else "the run's cgroup could not be emptied",
+        )
+
+
+def prepare_cgroup(cgroup: SlotCgroup | None, limits: Limits) -> int:
+    """Configure ``cgroup`` for one step's limits and zero its counters; returns its OOM-kill count so far."""
+    if cgroup is None:
+        return 0
+    cgroup.configure(pids_max=limits.processes or 64, memory_bytes=(limits.memory_mb or 512) << 20)
+    cgroup.reset_counters()
+    return cgroup.oom_kills()
 
 
 def rlimits_for(limits: Limits, *, address_space: bool, nproc: bool = True) -> list[tuple[int, int, int]]:
@@ -110,12 +142,9 @@ class LocalBackend:
 
     def _exit_status(self, raw: RawRun, extra: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
         """(exit code, signal name, setup error) of the sandboxed program."""
-        code = raw.returncode
-        if code is None:
+        if raw.returncode is None:
             return None, None, raw.start_error
-        if code < 0:
-            return None, signal_name(-code), None
-        return code, None, None
+        return (*split_returncode(raw.returncode), None)
 
     def _run_warm(self, job: Job, step: Step) -> StepOutcome | None:
         """Hook: run a Python job in a warm interpreter; None means "run it one-shot" (the default)."""
@@ -304,10 +333,7 @@ class LocalBackend:
     def run_step(self, step: Step, cgroup: SlotCgroup | None) -> StepOutcome:
         """Run one step in ``cgroup`` (configured, counters reset, emptied afterwards)."""
         limits = step.limits
-        if cgroup is not None:
-            cgroup.configure(pids_max=limits.processes or 64, memory_bytes=(limits.memory_mb or 512) << 20)
-            cgroup.reset_counters()
-            oom_before = cgroup.oom_kills()
+        oom_before = prepare_cgroup(cgroup, limits)
         extra_fds: list[int] = []
         host_work: Path | None = None
         stdin_fd = make_memfd("stdin", step.stdin) if step.stdin is not None else None
@@ -336,25 +362,11 @@ class LocalBackend:
                     pass
             if stdin_fd is not None:
                 os.close(stdin_fd)
-        emptied = True
-        if cgroup is not None:
-            emptied = cgroup.kill_all()
+        emptied = cgroup.kill_all() if cgroup is not None else True
         if host_work is not None:
             shutil.rmtree(host_work, ignore_errors=True)
         exit_code, sig, setup_error = self._exit_status(raw, status_extra)
-        if not emptied:
-            setup_error = "the run's cgroup could not be emptied"
-        oom = cgroup is not None and cgroup.oom_kills() > oom_before
-        cpu = cgroup.cpu_seconds() if cgroup is not None else None
-        return StepOutcome(
-            raw=raw,
-            exit_code=exit_code,
-            signal=sig,
-            oom=oom,
-            cpu_s=cpu if cpu is not None else raw.rusage_cpu_s,
-            peak_memory=cgroup.peak_memory() if cgroup is not None else None,
-            setup_error=setup_error,
-        )
+        return StepOutcome.measured(raw, exit_code, sig, setup_error, cgroup, oom_before, emptied)
 
     def _after_launch(self, status_extra: dict[str, Any]) -> None:
         """Hook: read the side channel."""

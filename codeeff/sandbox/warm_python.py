@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeeff.sandbox import warm_python_server as frames
 from codeeff.sandbox.cgroups import SlotCgroup, create_slot_cgroup
-from codeeff.sandbox.launch import RawRun, collect_output, make_memfd, signal_name
+from codeeff.sandbox.launch import RawRun, collect_output, make_memfd, split_returncode
 from codeeff.sandbox.model import Limits
 
 if TYPE_CHECKING:
@@ -40,8 +40,13 @@ MAX_START_FAILURES = 3
 ENV_SWITCH = "CODEEFF_SANDBOX_WARM_PYTHON"
 
 
-def warm_python_enabled() -> bool:
-    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
+def warm_python_unavailable(*, is_root: bool, has_run_cgroup: bool) -> str | None:
+    """None when a bwrap slot can use the warm runner, else why not (shown by ``codeeff sandbox doctor``)."""
+    if os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
+        return f"{ENV_SWITCH}=0"
+    if not (is_root and has_run_cgroup):
+        return "moving jobs into the run cgroup needs root and a cgroup"
+    return None
 
 
 class ProtocolError(RuntimeError):
@@ -87,8 +92,6 @@ class WarmPython:
         self.scratch_mb: int | None = None
         self.start_failures = 0
         self.disabled_reason: str | None = None
-        self.jobs_run = 0
-        self.fallbacks = 0
 
     # -- life cycle -------------------------------------------------------------------------------------------------
     def _start(self, scratch_mb: int) -> None:
@@ -166,14 +169,12 @@ class WarmPython:
     # -- one job ----------------------------------------------------------------------------------------------------
     def run(self, step: Step, main: str, args: list[str], cgroup: SlotCgroup) -> StepOutcome | None:
         """Run one Python job in the warm server; None when its outcome is unknown (the caller runs it one-shot)."""
-        from codeeff.sandbox.local import StepOutcome, rlimits_for
+        from codeeff.sandbox.local import StepOutcome, prepare_cgroup, rlimits_for
 
         limits = step.limits
         if not self._ensure(limits.scratch_mb or 64):
             return None
-        cgroup.configure(pids_max=limits.processes or 64, memory_bytes=(limits.memory_mb or 512) << 20)
-        cgroup.reset_counters()
-        oom_before = cgroup.oom_kills()
+        oom_before = prepare_cgroup(cgroup, limits)
         out_read, out_write = os.pipe2(os.O_CLOEXEC)
         err_read, err_write = os.pipe2(os.O_CLOEXEC)
         stdin_fd = make_memfd("stdin", step.stdin) if step.stdin is not None else os.open(os.devnull, os.O_RDONLY)
@@ -218,16 +219,13 @@ class WarmPython:
         except ProtocolError:
             cgroup.kill_all()
             self.stop()
-            self.fallbacks += 1
             return None
         finally:
             os.close(out_read)
             os.close(err_read)
         emptied = cgroup.kill_all()
-        self.jobs_run += 1
-        status = int(exit_report["status"])
         raw = RawRun(
-            returncode=os.waitstatus_to_exitcode(status),
+            returncode=os.waitstatus_to_exitcode(int(exit_report["status"])),
             stdout=seen.stdout,
             stderr=seen.stderr,
             wall_s=(seen.exited_at or time.monotonic()) - start,
@@ -235,19 +233,4 @@ class WarmPython:
             output_overflow=seen.overflow,
             rusage_cpu_s=float(exit_report.get("cpu_s") or 0.0),
         )
-        exit_code: int | None = None
-        sig: str | None = None
-        if os.WIFSIGNALED(status):
-            sig = signal_name(os.WTERMSIG(status))
-        else:
-            exit_code = os.WEXITSTATUS(status)
-        cpu = cgroup.cpu_seconds()
-        return StepOutcome(
-            raw=raw,
-            exit_code=exit_code,
-            signal=sig,
-            oom=cgroup.oom_kills() > oom_before,
-            cpu_s=cpu if cpu is not None else raw.rusage_cpu_s,
-            peak_memory=cgroup.peak_memory(),
-            setup_error=None if emptied else "the run's cgroup could not be emptied",
-        )
+        return StepOutcome.measured(raw, *split_returncode(raw.returncode), None, cgroup, oom_before, emptied)
