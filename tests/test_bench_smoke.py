@@ -25,6 +25,7 @@ def test_sandbox_benchmark_runs_every_path_on_real_references(data_dir):
         assert python[path]["statuses"] == {"passed": 6}, (path, python[path]["statuses"])
         assert python[path]["wall_s"]["median"] > 0
     assert python["isolated"]["runners"] == {"warm": 6}
+    assert python["isolated"]["cpu_s"]["median"] > 0, report["cpu_meter"]  # the programs' CPU reached the meter
     assert python["isolated_one_shot"]["runners"] == {"one-shot": 6}
     assert report["summary"]["python_ratio_vs_unsandboxed"] > 0
 

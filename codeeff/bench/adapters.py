@@ -85,6 +85,20 @@ def _decode_per_token(lm) -> tuple[float, float, int]:
     return totals.decode_s / decode_tokens, totals.prefill_s, totals.gen_tokens
 
 
+def _attached_run(lm, requests, profiler=None) -> float:
+    """One timed codeeff-hf run with its recorder attached and fresh totals (optionally under ``profiler``)."""
+    lm.attach()
+    lm.reset_totals()
+    try:
+        if profiler is not None:
+            profiler.enable()
+        return _timed(lm, requests)
+    finally:
+        if profiler is not None:
+            profiler.disable()
+        lm.detach()
+
+
 def _instrumentation_self_time(lm, requests) -> dict[str, Any]:
     """Share of a codeeff-hf generation spent in codeeff's own code (hooks, recorder, cost model, meters).
 
@@ -101,14 +115,7 @@ def _instrumentation_self_time(lm, requests) -> dict[str, Any]:
 
     package = str(Path(codeeff.__file__).parent)
     profiler = cProfile.Profile()
-    lm.attach()
-    lm.reset_totals()
-    try:
-        profiler.enable()
-        lm.generate_until(requests, disable_tqdm=True)
-        profiler.disable()
-    finally:
-        lm.detach()
+    _attached_run(lm, requests, profiler)
     stats = pstats.Stats(profiler)
     total = stats.total_tt
     ours = sum(row[2] for (filename, _, _), row in stats.stats.items() if filename.startswith(package))
@@ -168,20 +175,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     baseline.detach()
     hf_times, codeeff_times = [], []
 
-    def codeeff_run() -> float:
-        baseline.attach()
-        baseline.reset_totals()
-        try:
-            return _timed(baseline, requests)
-        finally:
-            baseline.detach()
-
     for repeat in range(args.repeats):
         if repeat % 2 == 0:
             hf_times.append(_timed(hf, requests))
-            codeeff_times.append(codeeff_run())
+            codeeff_times.append(_attached_run(baseline, requests))
         else:
-            codeeff_times.append(codeeff_run())
+            codeeff_times.append(_attached_run(baseline, requests))
             hf_times.append(_timed(hf, requests))
     # Paired: each repeat's two runs are adjacent in time, so their ratio cancels slow drift (thermal, background
     # work) that a ratio of medians would keep; the spread of the pair ratios shows how far the figure can be trusted.

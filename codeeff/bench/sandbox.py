@@ -11,7 +11,7 @@
 No caching anywhere (every repeat executes every program). Figures: wall seconds and programs/s per repeat,
 median with min/max; pass counts (all references must pass); the load average before/after (other work on the
 machine slows everything and is reported, not hidden); the CPU seconds of everything each batch started, measured
-through a cpuacct cgroup the benchmark moves itself into, and from it a *derived* (labelled) idle-machine wall time
+through a cgroup the benchmark moves itself into, and from it a *derived* (labelled) idle-machine wall time
 ``cpu_s / cores``; the backend's isolation properties.
 Targets on 2 vCPU: Python (a) <= 10 s and <= 1.25x (b); Java (a) <= 120 s.
 """
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from codeeff.sandbox import Job, Result, ensure_usable, run_jobs
+from codeeff.sandbox.cgroups import SlotCgroup, create_slot_cgroup
 from codeeff.sandbox.languages import JAVA_HOME, runtime_version
 from codeeff.sandbox.pool import shutdown_pools
 from codeeff.sandbox.warm_python import ENV_SWITCH
@@ -53,44 +54,48 @@ def _stats(values: list[float]) -> dict[str, float]:
 
 
 class CpuMeter:
-    """CPU seconds of this process and everything it starts, read from a cpuacct cgroup the benchmark moves into.
+    """CPU seconds of this process and everything it starts, read from a cgroup the benchmark moves itself into.
 
     RUSAGE_CHILDREN is not enough: bwrap's outer process exits without reaping the sandbox's init, so the
-    programs' CPU never reaches our rusage. Slot cgroups are created beneath the harness's own cgroup, so the
-    hierarchical ``cpuacct.usage`` of this group includes the workers, bwrap, compilers and programs.
+    programs' CPU never reaches our rusage. The meter is a cgroup made like a slot's (``create_slot_cgroup``:
+    v1 cpuacct or v2 cpu.stat); slot cgroups are created beneath the creating process's own cgroup, so its
+    hierarchical CPU count includes the workers, bwrap, compilers and programs.
     """
 
     def __init__(self) -> None:
-        self.path: Path | None = None
-        self.reason: str | None = None
-        self._home: Path | None = None
-        try:
-            mount = Path("/sys/fs/cgroup/cpuacct")
-            own = next(line.split(":", 2)[2] for line in Path("/proc/self/cgroup").read_text().splitlines()
-                       if "cpuacct" in line.split(":", 2)[1].split(","))  # fmt: skip
-            self._home = mount / own.lstrip("/")
-            self.path = self._home / f"codeeff-bench-{os.getpid()}"
-            self.path.mkdir(exist_ok=True)
-            (self.path / "cgroup.procs").write_text(str(os.getpid()))
-        except (OSError, StopIteration) as exc:
-            self.path, self.reason = None, f"no writable cgroup v1 cpuacct hierarchy ({exc})"
-
-    def read(self) -> float | None:
-        if self.path is None:
-            return None
-        return int((self.path / "cpuacct.usage").read_text()) / 1e9
-
-    def close(self) -> None:
-        if self.path is None or self._home is None:
+        self.cgroup: SlotCgroup | None
+        self.cgroup, reason = create_slot_cgroup(f"codeeff-bench-{os.getpid()}")
+        self.reason: str | None = reason or None
+        if self.cgroup is None:
             return
         try:
-            (self._home / "cgroup.procs").write_text(str(os.getpid()))
-            for child in sorted(self.path.iterdir()):
-                if child.is_dir():
-                    child.rmdir()
-            self.path.rmdir()
-        except OSError:
-            pass
+            for procs in self.cgroup.procs_files:
+                Path(procs).write_text(str(os.getpid()))
+        except OSError as exc:
+            self.cgroup, self.reason = None, f"cannot join the benchmark cgroup ({exc})"
+
+    @property
+    def where(self) -> str | None:
+        if self.cgroup is None:
+            return self.reason
+        return str(self.cgroup.paths.get("cpuacct") or self.cgroup.paths.get("cpu") or self.cgroup.paths["memory"])
+
+    def read(self) -> float | None:
+        return self.cgroup.cpu_seconds() if self.cgroup is not None else None
+
+    def close(self) -> None:
+        """Move back to the parent cgroup and remove the meter's cgroup with the slot cgroups made beneath it."""
+        if self.cgroup is None:
+            return
+        for path in set(self.cgroup.paths.values()):
+            try:
+                (path.parent / "cgroup.procs").write_text(str(os.getpid()))
+                for child in sorted(path.iterdir()):
+                    if child.is_dir():
+                        child.rmdir()
+                path.rmdir()
+            except OSError:
+                pass
 
 
 _METER: CpuMeter | None = None
@@ -146,11 +151,11 @@ def _figures(
         "programs_per_s": _stats([n / w for w in walls]),
         "statuses": dict(statuses),
         # Measured: CPU seconds of the harness and every process the batch started (workers, bwrap, compilers,
-        # programs), from the benchmark's cpuacct cgroup (NaN when no such cgroup could be made).
+        # programs), from the benchmark's cgroup (NaN when no such cgroup could be made).
         "cpu_s": _stats(cpus),
         # Derived, not measured: the wall time if the batch had all cores to itself (cpu_s / cores).
         "derived_idle_wall_s": {"value": statistics.median(cpus) / cores, "status": "derived",
-                                "reason": f"median cpu_s / {cores} cores; the machine was shared during the run"},
+                                "reason": f"median cpu_s / {cores} cores: the wall time with every core free"},
     }  # fmt: skip
     if results:
         compile_s = [r.compile_s for r in results if r.compile_s is not None]
@@ -229,7 +234,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers or len(os.sched_getaffinity(0)),
         "runtimes": {lang: runtime_version(lang) for lang in languages},
         "loadavg_before": _loadavg(),
-        "cpu_meter": str(_METER.path) if _METER and _METER.path else _METER.reason if _METER else None,
+        "cpu_meter": _METER.where if _METER else None,
         "languages": {},
     }
     for language in languages:
