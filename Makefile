@@ -1,13 +1,34 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (the test suite).
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.codeeff-setup
+LOCK := requirements.lock
+# The stamp's name carries the lock's hash: a changed lock re-runs setup, an unchanged one skips it.
+STAMP := $(VENV)/.codeeff-setup-$(shell sha256sum $(LOCK) | cut -c1-16)
+export VENV
 
-.PHONY: setup demo test bench lint
+# Data: CODEEFF_DATA_DIR when set; else ../shared/data when it exists beside the checkout; else the user cache,
+# filled on demand from the pinned sources (codeeff/data.py).
+ifeq ($(strip $(CODEEFF_DATA_DIR)),)
+ifneq ($(wildcard ../shared/data/.),)
+export CODEEFF_DATA_DIR := $(abspath ../shared/data)
+endif
+endif
+
+# Where `make lock` finds torch's CPU build: a local wheelhouse that holds it, else PyTorch's CPU index.
+WHEELHOUSE ?= /opt/wheels
+TORCH_SOURCE ?= $(if $(wildcard $(WHEELHOUSE)/torch-*),--find-links $(WHEELHOUSE),--extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match)
+LOCK_COMPILE = uv pip compile pyproject.toml --extra all --extra dev -c requirements.lock.in \
+	--python-version 3.11 --python-platform x86_64-manylinux_2_28 $(TORCH_SOURCE) --custom-compile-command "make lock"
+
+# Adapter tests run against the lowest and the highest transformers that pyproject.toml allows.
+TRANSFORMERS_RANGE_TESTS ?= tests/adapters tests/adapters_transforms
+
+.PHONY: setup demo test bench lint lock lock-check test-transformers-range
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
+	rm -f $(VENV)/.codeeff-setup*
 	touch $(STAMP)
 
 demo: setup
@@ -22,3 +43,17 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check codeeff tests
 	$(BIN)/ruff format --check codeeff tests
+
+# Re-resolve requirements.lock from pyproject.toml + requirements.lock.in, keeping current pins that still fit;
+# `make lock UPGRADE=1` moves every package to its newest allowed release (README, "Refreshing the lock").
+lock:
+	$(LOCK_COMPILE) $(if $(UPGRADE),--upgrade) -o $(LOCK)
+
+# Fails when requirements.lock no longer matches pyproject.toml + requirements.lock.in (a dependency edited
+# without `make lock`).
+lock-check:
+	@tmp=$$(mktemp) && cp $(LOCK) $$tmp && $(LOCK_COMPILE) -q -o $$tmp && diff -u $(LOCK) $$tmp; \
+	rc=$$?; rm -f $$tmp; [ $$rc = 0 ] && echo "lock-check: $(LOCK) is current"; exit $$rc
+
+test-transformers-range:
+	bash scripts/test_transformers_range.sh $(TRANSFORMERS_RANGE_TESTS)

