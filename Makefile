@@ -34,8 +34,10 @@ $(STAMP): pyproject.toml scripts/setup.sh
 demo: setup
 	$(BIN)/codeeff demo
 
+# pytest's exit 5 (no tests collected) fails like any other non-zero exit, with its own message.
 test: setup
-	$(BIN)/python -m pytest -n 2 -q tests
+	@rc=0; $(BIN)/python -m pytest -n 2 -q tests || rc=$$?; \
+	if [ $$rc = 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
 bench: setup
 	$(BIN)/codeeff bench all --output bench/results/latest
