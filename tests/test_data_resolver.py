@@ -60,15 +60,6 @@ def test_no_data_error_names_the_three_options(isolated_env):
     assert str(D.default_cache_data_dir()) in message
 
 
-def test_failed_download_is_reported_in_the_same_error(isolated_env, monkeypatch):
-    def refuse(url, timeout=60.0):
-        raise OSError("network unreachable")
-
-    monkeypatch.setattr(D, "_download", refuse)
-    with pytest.raises(D.DataNotFoundError, match="The download was tried and failed: network unreachable"):
-        D.resolve_data_dir("gtranseval")
-
-
 def test_fetch_verifies_sha256_and_writes_nothing_on_mismatch(tmp_path):
     good = tmp_path / "src" / "good.txt"
     good.parent.mkdir()
