@@ -4,7 +4,8 @@ BIN := $(VENV)/bin
 LOCK := requirements.lock
 # The stamp's name carries the lock's hash: a changed lock re-runs setup, an unchanged one skips it.
 STAMP := $(VENV)/.codeeff-setup-$(shell sha256sum $(LOCK) | cut -c1-16)
-export VENV
+PYTHON ?= python3
+export VENV PYTHON
 
 # Data: CODEEFF_DATA_DIR when set; else ../shared/data when it exists beside the checkout; else the user cache,
 # filled on demand from the pinned sources (codeeff/data.py).
