@@ -142,3 +142,35 @@ def test_demo_and_score_entry_points_answer_from_the_wheel(wheel_install):
         proc = _run(wheel_install, *args, timeout=300)
         assert proc.returncode == 0, (args, proc.stderr[-2000:])
         assert proc.stdout.strip(), args
+
+
+def test_demo_runs_from_the_wheel(wheel_install, tiny_model_dir, data_dir, tmp_path):
+    """The demo pipeline end to end from the wheel (tasks, sandbox, leaderboard), with a tiny model standing in."""
+    out = tmp_path / "demo"
+    proc = _run(
+        wheel_install,
+        "codeeff",
+        "demo",
+        "--model",
+        str(tiny_model_dir),
+        "--variants",
+        "baseline",
+        "--limit-translation",
+        "1",
+        "--limit-completion",
+        "1",
+        "--max-gen-toks",
+        "16",
+        "--device",
+        "cpu",
+        "--data-dir",
+        str(data_dir),
+        "--output-dir",
+        str(out / "runs"),
+        "--leaderboard",
+        str(out / "demo.csv"),
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert "[demo] done in" in proc.stdout
+    assert (out / "demo.csv").is_file() and (out / "demo.md").is_file()
+    assert str(REPO) not in (out / "demo.csv").read_text()
