@@ -44,8 +44,8 @@ bench: setup
 	$(BIN)/codeeff bench all --output bench/results/latest
 
 lint: setup
-	$(BIN)/ruff check codeeff tests
-	$(BIN)/ruff format --check codeeff tests
+	$(BIN)/ruff check codeeff tests scripts
+	$(BIN)/ruff format --check codeeff tests scripts
 
 # Re-resolve requirements.lock from pyproject.toml + requirements.lock.in, keeping current pins that still fit;
 # `make lock UPGRADE=1` moves every package to its newest allowed release (README, "Refreshing the lock").

@@ -7,7 +7,8 @@ same everywhere:
    or a ``--data-dir`` flag of our own tools);
 2. the ``CODEEFF_DATA_DIR`` environment variable;
 3. the user cache (``~/.cache/codeeff/data``, or ``$CODEEFF_CACHE_DIR/data``), filled on demand by downloading each
-   file from its canonical public repository at a pinned commit and checking its sha256 (``data_manifest.json``).
+   file from its canonical public repository at a pinned commit and checking its sha256 (``data_manifest.json``);
+   ``CODEEFF_DATA_URL`` replaces the canonical sources by a mirror laid out like ``shared/data``.
 
 The layout is the one of ``shared/data`` (``gtranseval/...``, ``codexglue/...``), so that folder works as is.
 """
