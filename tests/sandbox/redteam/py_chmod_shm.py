@@ -1,0 +1,9 @@
+# expect: passed
+# what: leaves a file in /dev/shm and makes /dev/shm mode 000
+import os
+
+open("/dev/shm/left-by-hostile.txt", "w").write("LEFTOVER")
+try:
+    os.chmod("/dev/shm", 0)
+except OSError as exc:
+    print("denied chmod", exc)
