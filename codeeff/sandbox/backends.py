@@ -206,6 +206,13 @@ def _python_runner(chosen: str | None, isolation: dict[str, Any]) -> dict[str, A
     }
 
 
+def runner_kind(info: BackendInfo, language: str) -> str:
+    """``warm`` when ``language``'s jobs on this backend run in a slot's warm server, else ``one-shot``."""
+    if language != "python":
+        return "one-shot"
+    return _python_runner(info.name, info.isolation)["mode"]
+
+
 def doctor() -> dict[str, Any]:
     """Everything `codeeff sandbox doctor` prints: each backend, the chosen one, isolation achieved, runtimes."""
     from codeeff.sandbox.languages import runtime_version

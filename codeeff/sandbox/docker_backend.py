@@ -97,7 +97,7 @@ class DockerBackend:
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def execute(self, job: Job) -> Result:
+    def execute(self, job: Job, *, one_shot: bool = True) -> Result:  # every Docker run is one-shot
         spec = spec_for(job.language)
         limits = effective_limits(job)
         job_dir = Path(tempfile.mkdtemp(dir=self.root))

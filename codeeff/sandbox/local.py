@@ -156,16 +156,8 @@ class LocalBackend:
         return {}
 
     # -- public -----------------------------------------------------------------------------------------------------
-    def execute(self, job: Job, *, allow_warm: bool = True) -> Result:
-        """Run ``job``; a ``sandbox_error`` is retried once in a fresh one-shot sandbox before it is returned."""
-        result = self._execute(job, allow_warm=allow_warm)
-        if result.status is Status.SANDBOX_ERROR:
-            first = result.detail
-            result = self._execute(job, allow_warm=False)
-            result.isolation["retried_after_sandbox_error"] = first[-500:]
-        return result
-
-    def _execute(self, job: Job, *, allow_warm: bool) -> Result:
+    def execute(self, job: Job, *, one_shot: bool = False) -> Result:
+        """Run ``job``; ``one_shot`` never uses the warm Python server (the worker's retry of a sandbox_error)."""
         spec = spec_for(job.language)
         limits = effective_limits(job)
         build_dir: Path | None = None
@@ -179,7 +171,7 @@ class LocalBackend:
                     failure.compile_s = compile_s
                     return self._finish(failure)
             step = self._run_step(job, spec, limits, build_dir)
-            outcome = self._run_warm(job, step) if spec.name == "python" and allow_warm else None
+            outcome = self._run_warm(job, step) if spec.name == "python" and not one_shot else None
             runner = "warm" if outcome is not None else "one-shot"
             if outcome is None:
                 outcome = self.run_step(step, self.cgroups["run"])

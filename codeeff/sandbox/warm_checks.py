@@ -27,14 +27,14 @@ SCRATCH_MODE = stat.S_IFDIR | 0o1777
 
 
 def process_state(pid: int) -> dict[str, object]:
-    """What a same-uid job could change about process ``pid``: state, rlimits, nice, policy, affinity."""
+    """What a same-uid job could change about process ``pid``: stopped or not, rlimits, nice, policy, affinity."""
     with open(f"/proc/{pid}/stat") as handle:
         # The command name (field 2) may contain spaces; fields after the closing parenthesis are fixed.
         fields = handle.read().rsplit(")", 1)[1].split()
     with open(f"/proc/{pid}/limits") as handle:
         limits = handle.read()
     return {
-        "state": fields[0],
+        "stopped_or_dead": fields[0] in "TtZXx",  # R/S/D flip between jobs; a stopped server never serves again
         "nice": fields[16],
         "policy": fields[38],
         "rt_priority": fields[37],

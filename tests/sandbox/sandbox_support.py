@@ -160,7 +160,8 @@ def processes_of(uids: set[int], *, include_warm_servers: bool = False) -> list[
         if uid_line and int(uid_line.split()[1]) in uids and "Z" not in state.split()[1:2]:
             name = next((line for line in status.splitlines() if line.startswith("Name:")), "")
             memory_cgroup = next((line.split(":", 2)[2] for line in cgroups.splitlines() if ":memory:" in line), "")
-            described = f"{entry.name} {name} {state} cgroup {memory_cgroup}"
+            parent = next((line for line in status.splitlines() if line.startswith("PPid:")), "")
+            described = f"{entry.name} {name} {state} cgroup {memory_cgroup} {parent}"
             server_cgroup = next(iter(re.findall(r"codeeff-slot-\d+-warm$", cgroups, re.MULTILINE)), None)
             if server_cgroup and not include_warm_servers:
                 warm.setdefault(server_cgroup, []).append(described)
