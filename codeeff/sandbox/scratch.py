@@ -40,7 +40,7 @@ def enter_private_mount_namespace() -> None:
 def mount_tmpfs(path: Path, size_bytes: int) -> None:
     """A fresh root-owned, mode 1777, size-limited tmpfs at ``path`` (created if missing)."""
     path.mkdir(mode=0o711, exist_ok=True)
-    options = f"size={size_bytes},nr_inodes=16384,mode=1777,uid=0,gid=0".encode()
+    options = f"size={size_bytes},mode=1777,uid=0,gid=0".encode()
     _check(_libc.mount(b"codeeff-scratch", str(path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
            f"mount tmpfs on {path}")  # fmt: skip
 

@@ -1,8 +1,8 @@
 """Optional seccomp filter (via ``pyseccomp`` over the system libseccomp): deny kernel surfaces tests never need.
 
-Denied with EPERM: io_uring, bpf, perf_event_open, userfaultfd, keyrings, ptrace and process_vm_*, mount / namespace
-/ root changes, kernel modules, kexec, reboot, swap, clock changes, and creating SysV IPC objects or POSIX message
-queues (they outlive the process that made them; no runtime needs them to start: Python's multiprocessing locks and
+Denied with EPERM: io_uring, bpf, perf_event_open, userfaultfd, keyrings, ptrace, process_vm_*, pidfd_getfd, kcmp,
+mount / namespace / root changes, kernel modules, kexec, reboot, swap, clock changes, and creating SysV IPC objects or
+POSIX message queues (they outlive the process that made them; no runtime needs them to start: Python's multiprocessing locks and
 shared memory are files in /dev/shm).
 
 Sockets: only AF_UNIX, AF_INET and AF_INET6 (what python3, java, node, g++ programs and mono use; under bwrap the
@@ -26,7 +26,7 @@ DENIED_SYSCALLS = (
     "fsmount", "fsconfig", "fspick", "mount_setattr", "init_module", "finit_module", "delete_module",
     "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "settimeofday", "clock_settime",
     "clock_adjtime", "adjtimex", "acct", "quotactl", "lookup_dcookie", "name_to_handle_at", "open_by_handle_at",
-    "shmget", "msgget", "semget", "mq_open",
+    "shmget", "msgget", "semget", "mq_open", "pidfd_getfd", "process_madvise", "kcmp",
 )  # fmt: skip
 SOCKET_FAMILIES_WITH_NETWORK = (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6)
 MAX_FAMILY = 64  # AF_MAX is 46 on Linux 6.x; every value from here up is refused by one rule
