@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -124,6 +125,9 @@ def test_hostile_job_then_honest_jobs_on_the_same_slot(program):
     first = results[0]
     context = f"{program.id} ({program.what}): {first.status_label} {first.detail}\n{first.stdout[-800:]}\n{first.stderr[-800:]}"
     assert first.status_label == program.expect, context
+    if re.search(r"^# anomaly: yes", source, re.MULTILINE):  # the host's slot check must have seen the change
+        assert first.isolation["runner"] == "warm" and first.anomaly, context
+        assert not first.cacheable, context
     assert "LEAK" not in first.stdout + first.stderr, context
     assert ENV_SECRET not in first.stdout + first.stderr, context
     for probe_result in (results[1], results[-1]):

@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: leaves a file in /dev/shm and makes /dev/shm mode 000
 import os
 

@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: leaves a file in /tmp and makes /tmp mode 000, so a wipe by the slot uid cannot list it
 import os
 

@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: 400-level directory chains (r-- without x) holding files in /tmp, /sandbox and /dev/shm: a wipe cannot descend
 import os
 

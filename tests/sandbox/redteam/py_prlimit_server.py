@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: lowers the warm server's NOFILE, FSIZE and AS limits with prlimit64(getppid()); later jobs must not inherit them
 import os
 import resource

@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: renames, hard-links and truncates its own main file and plants a candidate.py for the next job
 import os
 

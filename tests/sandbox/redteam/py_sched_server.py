@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: renices the warm server, pins it to one CPU and makes it SCHED_IDLE; later jobs must start with normal scheduling
 import os
 

@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: leaves a FIFO, a bound Unix socket file and a setgid-looking file in /tmp and /sandbox
 import os
 import socket

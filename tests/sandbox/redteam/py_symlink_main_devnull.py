@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: leaves main.py and candidate.py as symlinks to /dev/null and /sandbox mode 0300, so a runner writing the next job's files would write through the links
 import os
 

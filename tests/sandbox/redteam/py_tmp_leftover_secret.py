@@ -1,4 +1,5 @@
 # expect: passed
+# anomaly: yes (the host finds what it changed or left; its server is replaced)
 # what: leaves secret files in /sandbox, /tmp and /dev/shm with names the next job looks for
 for path in ("/sandbox/secret.txt", "/tmp/secret.txt", "/dev/shm/secret.txt", "/sandbox/candidate.py"):
     try:
