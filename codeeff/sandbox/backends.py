@@ -202,7 +202,8 @@ def _python_runner(chosen: str | None, isolation: dict[str, Any]) -> dict[str, A
         return {"mode": "one-shot", "reason": unavailable}
     return {
         "mode": "warm",
-        "reason": "a sandboxed fork server per slot; any job it cannot vouch for is re-run one-shot",
+        "reason": "a sandboxed fork server per slot, checked by the host after every job and replaced on any change;"
+        " any job it cannot vouch for is re-run one-shot",
     }
 
 

@@ -1,7 +1,7 @@
 """Docker backend (``pip install 'codeeff[docker]'``): one hardened container per step (compile, run).
 
-Hardening: no network, non-root uid, read-only root, size-limited tmpfs ``/tmp`` and work dir, all capabilities
-dropped, no-new-privileges, pids / memory / CPU limits, rlimits, an init process (so the program is not PID 1 and
+Hardening: no network, non-root uid, read-only root, size-limited tmpfs ``/tmp``, ``/dev/shm`` and work dir, all
+capabilities dropped, no-new-privileges, pids / memory / CPU limits, rlimits, an init process (so the program is not PID 1 and
 default signal actions work), capped json-file logs and a capped attach stream. The image can be tiny: the host's
 ``/usr`` (plus the few ``/etc`` entries runtimes need) is bound read-only at run time. Images are configurable per
 language (``CODEEFF_DOCKER_IMAGE``, ``CODEEFF_DOCKER_IMAGE_<LANG>``); ``.ci/dockerd.sh`` builds the default one.
@@ -173,6 +173,7 @@ class DockerBackend:
                 network_mode="none",
                 read_only=True,
                 tmpfs={"/tmp": f"rw,size={scratch}m,mode=1777", "/sandbox": f"rw,size={scratch}m,mode=1777"},
+                shm_size=f"{scratch}m",  # /dev/shm, like every writable mount, within the scratch limit
                 volumes=volumes,
                 working_dir="/sandbox",
                 environment={**RUN_ENV, "HOME": "/sandbox"},
