@@ -42,7 +42,8 @@ FIDELITY_PROGRAMS: dict[str, Job] = {
     "scratch_files": Job.single("python", "open('x.txt', 'w').write('kept')\nprint(open('x.txt').read())"),
     "unbuffered_order": Job.single("python", "import sys\nprint('a')\nsys.stderr.write('b\\n')\nprint('c')"),
     "memory_error": Job.single("python", "x = bytearray(1 << 30)", limits=Limits(memory_mb=256)),
-    "cpu_limit": Job.single("python", "while True:\n    pass", limits=Limits(cpu_s=1, wall_s=5)),
+    # wall 30 s: on a loaded 2-core machine 1 s of CPU can take more than 5 s of wall time
+    "cpu_limit": Job.single("python", "while True:\n    pass", limits=Limits(cpu_s=1, wall_s=30)),
     "timeout": Job.single("python", "import time\ntime.sleep(30)", limits=Limits(wall_s=1)),
     "output_limit": Job.single("python", "while True:\n    print('x' * 1000)", limits=Limits(output_bytes=10000)),
 }
