@@ -24,6 +24,7 @@ from codeeff.sandbox.languages import COMMON_ETC_BINDS, classify_exit, effective
 from codeeff.sandbox.launch import signal_name
 from codeeff.sandbox.local import COMPILE_LIMITS, RUN_ENV
 from codeeff.sandbox.model import Job, Limits, Result, Status
+from codeeff.sandbox.seccomp import docker_profile
 
 DEFAULT_IMAGE = "codeeff-sandbox:latest"
 # Outside every bwrap slot's uids (61000 + 0..63, 61500 + 0..63): RLIMIT_NPROC is counted per kernel uid, so a
@@ -178,7 +179,7 @@ class DockerBackend:
                 working_dir="/sandbox",
                 environment={**RUN_ENV, "HOME": "/sandbox"},
                 cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
+                security_opt=["no-new-privileges", f"seccomp={docker_profile()}"],
                 pids_limit=limits.processes or 64,
                 mem_limit=memory,
                 memswap_limit=memory,

@@ -15,6 +15,7 @@ fallback, which has no network namespace) only AF_UNIX is allowed.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import socket
 from typing import Any
@@ -70,6 +71,26 @@ def build_filter(*, network: bool) -> Any:
                 flt.add_rule(lib.ERRNO(errno.EAFNOSUPPORT), call, lib.Arg(0, lib.EQ, family))
         flt.add_rule(lib.ERRNO(errno.EAFNOSUPPORT), call, lib.Arg(0, lib.GE, MAX_FAMILY))
     return flt
+
+
+@functools.cache
+def docker_profile() -> str:
+    """The same rules as a Docker seccomp profile (JSON for ``security_opt=["seccomp=..."]``): allow by default,
+    deny the syscalls above with EPERM and every socket family but AF_UNIX/INET/INET6 with EAFNOSUPPORT (Docker's
+    own default profile allows AF_VSOCK, which reaches the host whatever the network mode)."""
+    import json
+
+    rules: list[dict[str, Any]] = [
+        {"names": list(DENIED_SYSCALLS), "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EPERM}
+    ]
+    for call in ("socket", "socketpair"):
+        for family in range(MAX_FAMILY):
+            if family not in SOCKET_FAMILIES_WITH_NETWORK:
+                rules.append({"names": [call], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EAFNOSUPPORT,
+                              "args": [{"index": 0, "value": family, "op": "SCMP_CMP_EQ"}]})  # fmt: skip
+        rules.append({"names": [call], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EAFNOSUPPORT,
+                      "args": [{"index": 0, "value": MAX_FAMILY, "op": "SCMP_CMP_GE"}]})  # fmt: skip
+    return json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules})
 
 
 def bpf_memfd(*, network: bool) -> int:
