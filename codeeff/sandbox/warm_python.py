@@ -168,10 +168,16 @@ class WarmPython:
         ipc_fd = os.open(f"/proc/{server_pid}/ns/ipc", os.O_RDONLY | os.O_CLOEXEC)
         own_ipc_fd = os.open("/proc/self/ns/ipc", os.O_RDONLY | os.O_CLOEXEC)
         mqueue = self.root / "mqueue"
-        mount_mqueue_of(ipc_fd, own_ipc_fd, mqueue)
+        try:
+            mount_mqueue_of(ipc_fd, own_ipc_fd, mqueue)
+            process = process_state(server_pid)
+        except OSError:
+            os.close(ipc_fd)
+            os.close(own_ipc_fd)
+            raise
         return SlotBaseline(
             server_pid=server_pid,
-            process=process_state(server_pid),
+            process=process,
             cgroup_members=self.cgroup.members(),
             sandbox_dir=places["/sandbox"],
             empty_dirs=(places["/tmp"], places["/dev/shm"]),
