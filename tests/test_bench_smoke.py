@@ -25,6 +25,8 @@ def test_sandbox_benchmark_runs_every_path_on_real_references(data_dir):
         assert python[path]["statuses"] == {"passed": 6}, (path, python[path]["statuses"])
         assert python[path]["wall_s"]["median"] > 0
     assert python["isolated"]["runners"] == {"warm": 6}
+    check = python["isolated"]["slot_check"]  # the host checked the warm slot after every job and found nothing
+    assert check["jobs_checked"] == 6 and check["anomalies"] == 0 and check["cpu_ms_per_job"]["median"] > 0
     assert python["isolated"]["cpu_s"]["median"] > 0, report["cpu_meter"]  # the programs' CPU reached the meter
     assert python["isolated_one_shot"]["runners"] == {"one-shot": 6}
     assert report["summary"]["python_ratio_vs_unsandboxed"] > 0

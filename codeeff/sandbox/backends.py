@@ -202,8 +202,16 @@ def _python_runner(chosen: str | None, isolation: dict[str, Any]) -> dict[str, A
         return {"mode": "one-shot", "reason": unavailable}
     return {
         "mode": "warm",
-        "reason": "a sandboxed fork server per slot; any job it cannot vouch for is re-run one-shot",
+        "reason": "a sandboxed fork server per slot, checked by the host after every job and replaced on any change;"
+        " any job it cannot vouch for is re-run one-shot",
     }
+
+
+def runner_kind(info: BackendInfo, language: str) -> str:
+    """``warm`` when ``language``'s jobs on this backend run in a slot's warm server, else ``one-shot``."""
+    if language != "python":
+        return "one-shot"
+    return _python_runner(info.name, info.isolation)["mode"]
 
 
 def doctor() -> dict[str, Any]:

@@ -59,6 +59,12 @@ class BwrapBackend(LocalBackend):
             return None
         return self._warm.run(step, job.main, list(job.args), run_cgroup)
 
+    def _warm_report(self) -> dict[str, Any]:
+        if self._warm is None:
+            return {}
+        return {"slot_check_cpu_ms": round(self._warm.check_cpu_s * 1000, 3),
+                "slot_check_wall_ms": round(self._warm.check_wall_s * 1000, 3)}  # fmt: skip
+
     def close(self) -> None:
         if self._warm is not None:
             self._warm.stop()
@@ -77,10 +83,13 @@ class BwrapBackend(LocalBackend):
         for path in (*COMMON_ETC_BINDS, *step.etc_binds):
             argv += ["--ro-bind-try", path, path]
         argv += ["--proc", "/proc", "--dev", "/dev"]
+        # Every writable place is a size-limited tmpfs (or a bind of one the host mounted: the warm server's).
         scratch = (step.limits.scratch_mb or 64) << 20
-        argv += ["--size", str(scratch), "--tmpfs", "/tmp"]
-        if step.work_dir == "/sandbox":
-            argv += ["--size", str(scratch), "--tmpfs", "/sandbox"]
+        writable_places = ("/tmp", "/dev/shm", "/sandbox") if step.work_dir == "/sandbox" else ("/tmp", "/dev/shm")
+        bound = {inside for _host, inside, _writable in step.binds}
+        for place in writable_places:
+            if place not in bound:
+                argv += ["--size", str(scratch), "--tmpfs", place]
         for host, inside, writable in step.binds:
             argv += ["--bind" if writable else "--ro-bind", host, inside]
         for name, data in step.files.items():
@@ -98,8 +107,8 @@ class BwrapBackend(LocalBackend):
             status_extra["status_read_fd"] = read_fd
             extra_fds.append(write_fd)
             argv += ["--json-status-fd", str(write_fd)]
-        # The root itself is bwrap's scratch tmpfs: make it read-only, so only /tmp and the work dir take writes.
-        argv += ["--remount-ro", "/", "--chdir", step.work_dir, "--", *step.argv]
+        # The root and /dev are bwrap's own unlimited tmpfs: read-only, so only the size-limited places take writes.
+        argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", step.work_dir, "--", *step.argv]
         return argv, "/"
 
     def _after_launch(self, status_extra: dict[str, Any]) -> None:

@@ -1,9 +1,12 @@
-"""On-disk execution cache: one SQLite row per distinct (program, tests, runtime version, limits, backend).
+"""On-disk execution cache: one SQLite row per distinct (program, tests, harness version, runtime version, limits,
+backend, runner kind).
 
+Only results the host vouched for are stored (:attr:`Result.cacheable`): never a ``sandbox_error`` (the harness's
+fault; it must be retried) and never a warm run after which the host found the slot changed (``Result.anomaly``).
 Crash safety: each result is committed by the worker that produced it, right after the run (SQLite WAL, one
 transaction per row), so a ``kill -9`` mid-batch loses only runs that had not finished; a rerun reads everything that
 had finished and executes only the rest. Several processes may share the cache (SQLite locking, busy timeout).
-``sandbox_error`` results are never cached: they are the harness's fault and must be retried.
+``codeeff sandbox cache stats|clear`` inspects or empties it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ import time
 from pathlib import Path
 
 from codeeff.sandbox.languages import effective_limits, runtime_version
-from codeeff.sandbox.model import Job, Result, Status, canonical_hash
+from codeeff.sandbox.model import Job, Result, canonical_hash
 
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2
 
 
 def default_cache_dir() -> Path:
@@ -26,8 +29,9 @@ def default_cache_dir() -> Path:
     return user_cache_dir() / "exec-cache"
 
 
-def job_key(job: Job, backend: str) -> str:
-    """Identity of a run: identical programs with identical tests, limits, runtime and backend run once."""
+def job_key(job: Job, backend: str, runner: str = "one-shot") -> str:
+    """Identity of a run: identical programs with identical tests, harness version (``Job.harness_version``),
+    limits, runtime, backend and runner kind (``warm`` or ``one-shot``) run once."""
     return canonical_hash(
         {
             "schema": CACHE_SCHEMA,
@@ -35,6 +39,7 @@ def job_key(job: Job, backend: str) -> str:
             "limits": effective_limits(job).as_dict(),
             "runtime": runtime_version(job.language),
             "backend": backend,
+            "runner": runner,
         }
     )
 
@@ -69,7 +74,7 @@ class ResultCache:
         return found
 
     def put(self, key: str, result: Result) -> None:
-        if result.status is Status.SANDBOX_ERROR:
+        if not result.cacheable:
             return
         data = result.to_dict()
         data["cached"] = False
@@ -79,6 +84,24 @@ class ResultCache:
 
     def count(self) -> int:
         return int(self._connect().execute("SELECT COUNT(*) FROM results").fetchone()[0])
+
+    def stats(self) -> dict[str, object]:
+        """Entries, their statuses and the size of the database files (``codeeff sandbox cache stats``)."""
+        by_status: dict[str, int] = {}
+        for (text,) in self._connect().execute("SELECT result FROM results"):
+            label = str(json.loads(text).get("status"))
+            by_status[label] = by_status.get(label, 0) + 1
+        size = sum(p.stat().st_size for p in self.directory.glob("results.sqlite*") if p.is_file())
+        return {"directory": str(self.directory), "entries": self.count(), "bytes": size,
+                "by_status": dict(sorted(by_status.items()))}  # fmt: skip
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many there were."""
+        conn = self._connect()
+        removed = self.count()
+        conn.execute("DELETE FROM results")
+        conn.execute("VACUUM")
+        return removed
 
     def close(self) -> None:
         if self._conn is not None:

@@ -152,20 +152,23 @@ class SlotCgroup:
         return sorted(pids)
 
     def kill_all(self, timeout_s: float = 2.0) -> bool:
-        """Kill every process in the cgroup and wait until it is empty; False if it did not empty in time."""
+        """Kill every process in the cgroup and wait until it is empty and every killed process has finished exiting
+        (a dying task leaves the cgroup before it leaves /proc); False if that did not happen in time."""
         deadline = time.monotonic() + timeout_s
         if self.version == 2 and (self.paths["memory"] / "cgroup.kill").exists():
             _write(self.paths["memory"] / "cgroup.kill", "1")
+        killed: set[int] = set()
         while True:
             members = self.members()
             if not members:
-                return True
+                return _wait_gone(killed, deadline)
             freezer = self.paths.get("freezer")
             if freezer is not None:
                 _write(freezer / "freezer.state", "FROZEN")
             for pid in members:
                 try:
                     os.kill(pid, signal.SIGKILL)
+                    killed.add(pid)
                 except ProcessLookupError:
                     pass
             if freezer is not None:
@@ -173,6 +176,25 @@ class SlotCgroup:
             if time.monotonic() > deadline:
                 return not self.members()
             time.sleep(0.005)
+
+
+def _wait_gone(pids: set[int], deadline: float) -> bool:
+    """Wait until none of ``pids`` is running any more (gone, or a zombie waiting to be reaped)."""
+    while True:
+        running = set()
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as handle:
+                    if handle.read().rsplit(")", 1)[1].split()[0] not in "ZX":
+                        running.add(pid)
+            except (OSError, IndexError):
+                pass
+        if not running:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        pids = running
+        time.sleep(0.002)
 
 
 def create_slot_cgroup(name: str) -> tuple[SlotCgroup | None, str]:

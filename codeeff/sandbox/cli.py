@@ -1,7 +1,9 @@
-"""``codeeff sandbox``: ``doctor`` (what isolates programs here, and why not the others) and ``exec`` (run one file).
+"""``codeeff sandbox``: ``doctor`` (what isolates programs here, and why not the others), ``exec`` (run one file),
+``cache stats|clear`` (the execution cache).
 
 ``exec`` prints exactly one JSON object (status, exit_code, stdout, stderr, wall_s, backend, ...) and exits 0 when
-the program ran (whatever its status), 2 when no sandbox is usable, 1 on a sandbox_error.
+the program ran (whatever its status), 2 when no sandbox is usable or an argument is invalid (one
+``codeeff: error: ...`` line), 1 on a sandbox_error.
 """
 
 from __future__ import annotations
@@ -34,7 +36,34 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--no-cache", action="store_true", help="do not read or write the execution cache")
     ex.add_argument("file", type=Path)
     ex.add_argument("args", nargs="*", help="arguments passed to the program")
+    cache = sub.add_parser("cache", help="the execution cache: stats (JSON) or clear")
+    cache.add_argument("action", choices=["stats", "clear"])
+    cache.add_argument("--dir", type=Path, default=None, help="cache directory (default: the user cache's exec-cache)")
     return parser
+
+
+def _error(message: str) -> int:
+    print(f"codeeff: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _cache_command(action: str, directory: Path | None) -> int:
+    from codeeff.sandbox.cache import ResultCache, default_cache_dir
+
+    directory = directory or default_cache_dir()
+    if not (directory / "results.sqlite").exists():
+        stats = {"directory": str(directory), "entries": 0, "bytes": 0, "by_status": {}}
+        print(json.dumps({**stats, "cleared": 0} if action == "clear" else stats))
+        return 0
+    cache = ResultCache(directory)
+    try:
+        if action == "clear":
+            print(json.dumps({"directory": str(directory), "cleared": cache.clear()}))
+        else:
+            print(json.dumps(cache.stats()))
+    finally:
+        cache.close()
+    return 0
 
 
 def _doctor_text(report: dict) -> str:
@@ -64,13 +93,17 @@ def main(argv: list[str] | None = None) -> int:
         report = doctor()
         print(json.dumps(report, indent=2) if args.json else _doctor_text(report))
         return 0 if report["chosen"] else 2
+    if args.command == "cache":
+        return _cache_command(args.action, args.dir)
     if not args.file.is_file():
-        print(f"codeeff sandbox exec: no such file: {args.file}", file=sys.stderr)
-        return 2
+        return _error(f"sandbox exec: no such file: {args.file}")
     language = args.lang or EXTENSIONS.get(args.file.suffix)
     if language is None:
-        print(f"codeeff sandbox exec: cannot tell the language of {args.file.name}; pass --lang", file=sys.stderr)
-        return 2
+        return _error(f"sandbox exec: cannot tell the language of {args.file.name}; pass --lang")
+    try:
+        limits = Limits(wall_s=args.timeout, cpu_s=args.cpu, memory_mb=args.memory)
+    except ValueError as exc:
+        return _error(f"sandbox exec: {exc}")
     name = args.file.name
     if language == "java" and not name.endswith(".java"):
         name = "Main.java"
@@ -80,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         main=name,
         stdin=Path(args.stdin).read_text() if args.stdin else None,
         args=tuple(args.args),
-        limits=Limits(wall_s=args.timeout, cpu_s=args.cpu, memory_mb=args.memory),
+        limits=limits,
     )
     try:
         [result] = run_jobs([job], backend=args.backend, cache=not args.no_cache, progress=False,

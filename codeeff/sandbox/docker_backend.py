@@ -1,7 +1,7 @@
 """Docker backend (``pip install 'codeeff[docker]'``): one hardened container per step (compile, run).
 
-Hardening: no network, non-root uid, read-only root, size-limited tmpfs ``/tmp`` and work dir, all capabilities
-dropped, no-new-privileges, pids / memory / CPU limits, rlimits, an init process (so the program is not PID 1 and
+Hardening: no network, non-root uid, read-only root, size-limited tmpfs ``/tmp``, ``/dev/shm`` and work dir, all
+capabilities dropped, no-new-privileges, pids / memory / CPU limits, rlimits, an init process (so the program is not PID 1 and
 default signal actions work), capped json-file logs and a capped attach stream. The image can be tiny: the host's
 ``/usr`` (plus the few ``/etc`` entries runtimes need) is bound read-only at run time. Images are configurable per
 language (``CODEEFF_DOCKER_IMAGE``, ``CODEEFF_DOCKER_IMAGE_<LANG>``); ``.ci/dockerd.sh`` builds the default one.
@@ -24,6 +24,7 @@ from codeeff.sandbox.languages import COMMON_ETC_BINDS, classify_exit, effective
 from codeeff.sandbox.launch import signal_name
 from codeeff.sandbox.local import COMPILE_LIMITS, RUN_ENV
 from codeeff.sandbox.model import Job, Limits, Result, Status
+from codeeff.sandbox.seccomp import docker_profile
 
 DEFAULT_IMAGE = "codeeff-sandbox:latest"
 # Outside every bwrap slot's uids (61000 + 0..63, 61500 + 0..63): RLIMIT_NPROC is counted per kernel uid, so a
@@ -97,7 +98,7 @@ class DockerBackend:
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def execute(self, job: Job) -> Result:
+    def execute(self, job: Job, *, one_shot: bool = True) -> Result:  # every Docker run is one-shot
         spec = spec_for(job.language)
         limits = effective_limits(job)
         job_dir = Path(tempfile.mkdtemp(dir=self.root))
@@ -173,11 +174,12 @@ class DockerBackend:
                 network_mode="none",
                 read_only=True,
                 tmpfs={"/tmp": f"rw,size={scratch}m,mode=1777", "/sandbox": f"rw,size={scratch}m,mode=1777"},
+                shm_size=f"{scratch}m",  # /dev/shm, like every writable mount, within the scratch limit
                 volumes=volumes,
                 working_dir="/sandbox",
                 environment={**RUN_ENV, "HOME": "/sandbox"},
                 cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
+                security_opt=["no-new-privileges", f"seccomp={docker_profile()}"],
                 pids_limit=limits.processes or 64,
                 mem_limit=memory,
                 memswap_limit=memory,

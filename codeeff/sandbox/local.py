@@ -57,6 +57,7 @@ class StepOutcome:
     cpu_s: float | None
     peak_memory: int | None
     setup_error: str | None = None
+    anomaly: str | None = None  # warm runs: what the host's check of the slot after the job found
 
     @classmethod
     def measured(
@@ -150,8 +151,13 @@ class LocalBackend:
         """Hook: run a Python job in a warm interpreter; None means "run it one-shot" (the default)."""
         return None
 
+    def _warm_report(self) -> dict[str, Any]:
+        """Hook: what the warm runner reports about its last job (the host's slot-check cost)."""
+        return {}
+
     # -- public -----------------------------------------------------------------------------------------------------
-    def execute(self, job: Job) -> Result:
+    def execute(self, job: Job, *, one_shot: bool = False) -> Result:
+        """Run ``job``; ``one_shot`` never uses the warm Python server (the worker's retry of a sandbox_error)."""
         spec = spec_for(job.language)
         limits = effective_limits(job)
         build_dir: Path | None = None
@@ -165,13 +171,17 @@ class LocalBackend:
                     failure.compile_s = compile_s
                     return self._finish(failure)
             step = self._run_step(job, spec, limits, build_dir)
-            outcome = self._run_warm(job, step) if spec.name == "python" else None
+            outcome = self._run_warm(job, step) if spec.name == "python" and not one_shot else None
             runner = "warm" if outcome is not None else "one-shot"
             if outcome is None:
                 outcome = self.run_step(step, self.cgroups["run"])
             result = self._finish(self._classify(job, limits, outcome))
             result.compile_s = compile_s
             result.isolation["runner"] = runner  # "warm": forked from the slot's warm Python server
+            if outcome.anomaly is not None:
+                result.anomaly = outcome.anomaly
+            if runner == "warm":
+                result.isolation.update(self._warm_report())
             return result
         finally:
             if build_dir is not None:

@@ -10,6 +10,8 @@ import dataclasses
 import enum
 import hashlib
 import json
+import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +49,9 @@ class Status(str, enum.Enum):
         return self.value
 
 
+_SECONDS_FIELDS = ("wall_s", "cpu_s", "compile_wall_s")
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one run. ``None`` fields take the language's calibrated default (see ``languages.py``).
@@ -63,6 +68,21 @@ class Limits:
     scratch_mb: int | None = None
     compile_wall_s: float | None = None
 
+    def __post_init__(self) -> None:
+        """Every set limit is a finite number > 0 (sizes and counts whole numbers); anything else is a ValueError."""
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if value is None:
+                continue
+            whole = item.name not in _SECONDS_FIELDS
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"limit {item.name} must be a number, got {value!r}")
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"limit {item.name} must be a finite number > 0, got {value!r}")
+            if whole and value != int(value):
+                raise ValueError(f"limit {item.name} must be a whole number, got {value!r}")
+            object.__setattr__(self, item.name, int(value) if whole else float(value))
+
     def merged_over(self, defaults: Limits) -> Limits:
         """These limits with every unset field taken from ``defaults``."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -78,7 +98,9 @@ class Job:
 
     ``files`` maps flat file names to their text; ``main`` is the entry file (``Main.java`` runs class ``Main``;
     for cpp all ``.cpp`` files are compiled together). Test programs follow the exit-code contract
-    (0 passed, 3 wrong answer, 4 candidate does not parse).
+    (0 passed, 3 wrong answer, 4 candidate does not parse). ``harness_version`` names the version of the code that
+    generated the job (e.g. a task's test driver); it is part of the cache key, so a new driver never reuses results
+    of an old one.
     """
 
     language: str
@@ -87,6 +109,7 @@ class Job:
     stdin: str | None = None
     args: tuple[str, ...] = ()
     limits: Limits | None = None
+    harness_version: str = ""
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
@@ -97,6 +120,8 @@ class Job:
             if not _SAFE_NAME.match(name) or name in (".", ".."):
                 raise ValueError(f"file name {name!r} is not a plain file name (letters, digits, _ . -)")
         object.__setattr__(self, "args", tuple(str(a) for a in self.args))
+        if self.limits is not None and not isinstance(self.limits, Limits):
+            raise ValueError(f"limits must be a Limits, got {type(self.limits).__name__}")
 
     @classmethod
     def single(cls, language: str, source: str, **kwargs: Any) -> Job:
@@ -111,12 +136,18 @@ class Job:
             "main": self.main,
             "stdin": self.stdin,
             "args": list(self.args),
+            "harness_version": self.harness_version,
         }
 
 
 @dataclass
 class Result:
-    """What happened to one job. ``isolation`` lists the properties the backend achieved (see ``doctor()``)."""
+    """What happened to one job. ``isolation`` lists the properties the backend achieved (see ``doctor()``).
+
+    ``status`` ``sandbox_error`` means the harness could not run the job (never the program's fault; never cached).
+    ``anomaly`` is set when the host's check of the slot after a warm run found something the job changed (the
+    job's own outcome stands, the slot's server is replaced, the result is not cached).
+    """
 
     status: Status
     exit_code: int | None = None
@@ -131,6 +162,17 @@ class Result:
     cached: bool = False
     detail: str = ""
     compile_s: float | None = None
+    anomaly: str | None = None
+
+    @property
+    def sandbox_error(self) -> bool:
+        """True when the harness, not the program, failed: exclude the sample rather than count it as failed."""
+        return self.status is Status.SANDBOX_ERROR
+
+    @property
+    def cacheable(self) -> bool:
+        """Only outcomes the host vouched for are cached: no sandbox_error, no warm run with a slot anomaly."""
+        return self.status is not Status.SANDBOX_ERROR and self.anomaly is None
 
     @property
     def status_label(self) -> str:

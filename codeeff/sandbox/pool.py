@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from codeeff.sandbox.backends import BackendInfo, ensure_usable
+from codeeff.sandbox.backends import BackendInfo, ensure_usable, runner_kind
 from codeeff.sandbox.cache import ResultCache, default_cache_dir, job_key
 from codeeff.sandbox.frames import read_frame, write_frame
 from codeeff.sandbox.model import Job, Result, Status
@@ -189,7 +189,7 @@ def run_jobs(
 
     info = ensure_usable(backend, allow_unsafe=allow_unsafe)
     jobs = list(jobs)
-    keys = [job_key(job, info.name) for job in jobs]
+    keys = [job_key(job, info.name, runner_kind(info, job.language)) for job in jobs]
     cache_dir = _cache_dir(cache)
     results: list[Result | None] = [None] * len(jobs)
     if cache_dir is not None:

@@ -1,21 +1,23 @@
 """The warm Python runner, host side: one long-lived sandboxed fork server per slot runs Python jobs without paying
-interpreter start-up and module imports for each (see ``warm_python_server.py`` for the in-sandbox half and for
-what isolation it keeps).
+interpreter start-up and module imports for each (see ``warm_python_server.py`` for the in-sandbox half).
 
-The server lives in the same bwrap sandbox a one-shot run gets (namespaces, slot run uid, seccomp, read-only
-``/usr``, size-limited tmpfs ``/tmp`` and ``/sandbox``), in its own small cgroup. For each job the host sends the
-files, fresh pipes and the rlimits; the server forks; the host moves the child into the slot's run cgroup
-(configured and reset exactly as for a one-shot run) and only then lets it start, so limits, OOM, CPU time and the
-kill-all afterwards cover the job and nothing else. Whenever the outcome of a job is not known for sure (the server
-died or broke protocol before reporting the exit), :meth:`WarmPython.run` returns None and the caller runs that job
-the one-shot way: the warm path is an optimisation that can never decide a result on its own.
+The server lives in a bwrap sandbox built like a one-shot run's (namespaces, slot run uid, seccomp, read-only
+``/usr`` and ``/dev``), in its own small cgroup; its ``/sandbox``, ``/tmp`` and ``/dev/shm`` are root-owned,
+size-limited tmpfs mounted by the host (``scratch.py``). For each job the host writes the job's files itself
+(``O_EXCL|O_NOFOLLOW``, root-owned) and sends fresh pipes, the rlimits and a memfd with the job's arguments; the
+server forks without reading any of it; the host moves the child into the slot's run cgroup (configured and reset
+exactly as for a one-shot run) and only then lets it start, so limits, OOM, CPU time and the kill-all afterwards
+cover the job and nothing else. After the job the host checks the slot (``warm_checks.py``); on any anomaly the
+result is marked (``Result.anomaly``: still the job's own outcome, never cached) and the server is replaced before
+the next job. Whenever the outcome of a job is not known for sure (the server died or broke protocol before
+reporting the exit), :meth:`WarmPython.run` returns None and the caller runs that job the one-shot way.
 
 Disable it with ``CODEEFF_SANDBOX_WARM_PYTHON=0`` (every Python job then starts its own sandbox).
 """
 
 from __future__ import annotations
 
-import base64
+import json
 import os
 import signal
 import socket
@@ -28,6 +30,8 @@ from codeeff.sandbox import warm_python_server as frames
 from codeeff.sandbox.cgroups import SlotCgroup, create_slot_cgroup
 from codeeff.sandbox.launch import RawRun, collect_output, make_memfd, split_returncode
 from codeeff.sandbox.model import Limits
+from codeeff.sandbox.scratch import enter_private_mount_namespace, mount_mqueue_of, mount_tmpfs, unmount
+from codeeff.sandbox.warm_checks import SlotBaseline, check_slot, process_state, write_job_files
 
 if TYPE_CHECKING:
     from codeeff.sandbox.local import LocalBackend, Step, StepOutcome
@@ -92,6 +96,24 @@ class WarmPython:
         self.scratch_mb: int | None = None
         self.start_failures = 0
         self.disabled_reason: str | None = None
+        self.baseline: SlotBaseline | None = None
+        self.root = backend.slot.work_dir / "warm"
+        self.check_cpu_s = 0.0  # CPU and wall time of the host's check of the slot after the last job
+        self.check_wall_s = 0.0
+
+    def _mount_scratch(self, scratch_mb: int) -> dict[str, Path]:
+        """Fresh root-owned tmpfs for the server's /sandbox, /tmp and /dev/shm; returns inside path -> host path."""
+        enter_private_mount_namespace()
+        self.root.mkdir(mode=0o711, exist_ok=True)
+        places = {"/sandbox": self.root / "sandbox", "/tmp": self.root / "tmp", "/dev/shm": self.root / "shm"}
+        for host in places.values():
+            unmount(host)
+            mount_tmpfs(host, scratch_mb << 20)
+        return places
+
+    def _unmount_all(self) -> None:
+        for name in ("sandbox", "tmp", "shm", "mqueue"):
+            unmount(self.root / name)
 
     # -- life cycle -------------------------------------------------------------------------------------------------
     def _start(self, scratch_mb: int) -> None:
@@ -106,6 +128,7 @@ class WarmPython:
         )
         from codeeff.sandbox.local import RUN_ENV, Step
 
+        places = self._mount_scratch(scratch_mb)
         host_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         host_end.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         server_fd = server_end.fileno()
@@ -115,6 +138,7 @@ class WarmPython:
             cgroup=self.cgroup,
             uid=backend.slot.run_uid,
             address_space=False,
+            binds=[(str(host), inside, True) for inside, host in places.items()],
             env={**RUN_ENV, "HOME": "/sandbox"},
         )
         extra_fds: list[int] = []
@@ -131,10 +155,36 @@ class WarmPython:
             for fd in extra_fds:
                 os.close(fd)
         self.channel = _Channel(host_end)
-        hello, _pid = self.channel.receive(timeout_s=30.0)
-        if hello.get("type") != "hello":
+        hello, server_pid = self.channel.receive(timeout_s=30.0)
+        if hello.get("type") != "hello" or server_pid <= 0:
             raise ProtocolError(f"unexpected greeting {hello!r}")
+        if server_pid not in self.cgroup.members():
+            raise ProtocolError(f"the greeting came from pid {server_pid}, not from the server's cgroup")
+        self.baseline = self._baseline(server_pid, places)
         self.scratch_mb = scratch_mb
+
+    def _baseline(self, server_pid: int, places: dict[str, Path]) -> SlotBaseline:
+        assert self.cgroup is not None
+        ipc_fd = os.open(f"/proc/{server_pid}/ns/ipc", os.O_RDONLY | os.O_CLOEXEC)
+        own_ipc_fd = os.open("/proc/self/ns/ipc", os.O_RDONLY | os.O_CLOEXEC)
+        mqueue = self.root / "mqueue"
+        try:
+            mount_mqueue_of(ipc_fd, own_ipc_fd, mqueue)
+            process = process_state(server_pid)
+        except OSError:
+            os.close(ipc_fd)
+            os.close(own_ipc_fd)
+            raise
+        return SlotBaseline(
+            server_pid=server_pid,
+            process=process,
+            cgroup_members=self.cgroup.members(),
+            sandbox_dir=places["/sandbox"],
+            empty_dirs=(places["/tmp"], places["/dev/shm"]),
+            mqueue_dir=mqueue,
+            ipc_fd=ipc_fd,
+            own_ipc_fd=own_ipc_fd,
+        )
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -149,6 +199,11 @@ class WarmPython:
             self.channel = None
         if self.cgroup is not None:
             self.cgroup.kill_all()
+        if self.baseline is not None:
+            os.close(self.baseline.ipc_fd)
+            os.close(self.baseline.own_ipc_fd)
+            self.baseline = None
+        self._unmount_all()
 
     def _ensure(self, scratch_mb: int) -> bool:
         if self.disabled_reason is not None:
@@ -158,7 +213,7 @@ class WarmPython:
         self.stop()
         try:
             self._start(scratch_mb)
-        except (ProtocolError, OSError) as exc:
+        except (ProtocolError, OSError, ValueError) as exc:
             self.stop()
             self.start_failures += 1
             if self.start_failures >= MAX_START_FAILURES:
@@ -168,32 +223,34 @@ class WarmPython:
 
     # -- one job ----------------------------------------------------------------------------------------------------
     def run(self, step: Step, main: str, args: list[str], cgroup: SlotCgroup) -> StepOutcome | None:
-        """Run one Python job in the warm server; None when its outcome is unknown (the caller runs it one-shot)."""
+        """Run one Python job in the warm server; None when its outcome is unknown (the caller runs it one-shot).
+
+        The outcome's ``anomaly`` says what the check of the slot after the job found (the server is then replaced).
+        """
         from codeeff.sandbox.local import StepOutcome, prepare_cgroup, rlimits_for
 
         limits = step.limits
         if not self._ensure(limits.scratch_mb or 64):
             return None
+        assert self.channel is not None and self.baseline is not None
+        channel, baseline = self.channel, self.baseline
+        try:
+            write_job_files(baseline, step.files)
+        except OSError:
+            self.stop()  # the scratch dir was not as verified: never run a job in it
+            return None
         oom_before = prepare_cgroup(cgroup, limits)
         out_read, out_write = os.pipe2(os.O_CLOEXEC)
         err_read, err_write = os.pipe2(os.O_CLOEXEC)
         stdin_fd = make_memfd("stdin", step.stdin) if step.stdin is not None else os.open(os.devnull, os.O_RDONLY)
-        request = {
-            "type": "job",
-            "workdir": step.work_dir,
-            "main": main,
-            "args": list(args),
-            "files": {name: base64.b64encode(data).decode() for name, data in step.files.items()},
-            "rlimits": rlimits_for(limits, address_space=step.address_space, nproc=True),
-        }
+        spec_fd = make_memfd("job", json.dumps({"workdir": step.work_dir, "main": main, "args": list(args)}).encode())
+        request = {"type": "job", "rlimits": rlimits_for(limits, address_space=step.address_space, nproc=True)}
         exit_report: dict[str, Any] = {}
-        assert self.channel is not None
-        channel = self.channel
         try:
             try:
-                channel.send(request, (stdin_fd, out_write, err_write))
+                channel.send(request, (stdin_fd, out_write, err_write, spec_fd))
             finally:
-                for fd in (stdin_fd, out_write, err_write):
+                for fd in (stdin_fd, out_write, err_write, spec_fd):
                     os.close(fd)
             ready, child_pid = channel.receive()
             if ready.get("type") != "ready" or child_pid <= 0:
@@ -224,6 +281,7 @@ class WarmPython:
             os.close(out_read)
             os.close(err_read)
         emptied = cgroup.kill_all()
+        anomaly = self._check(baseline)
         raw = RawRun(
             returncode=os.waitstatus_to_exitcode(int(exit_report["status"])),
             stdout=seen.stdout,
@@ -233,4 +291,18 @@ class WarmPython:
             output_overflow=seen.overflow,
             rusage_cpu_s=float(exit_report.get("cpu_s") or 0.0),
         )
-        return StepOutcome.measured(raw, *split_returncode(raw.returncode), None, cgroup, oom_before, emptied)
+        outcome = StepOutcome.measured(raw, *split_returncode(raw.returncode), None, cgroup, oom_before, emptied)
+        outcome.anomaly = anomaly
+        return outcome
+
+    def _check(self, baseline: SlotBaseline) -> str | None:
+        """Check the slot after a job; on any anomaly the server is stopped (a fresh one serves the next job)."""
+        cpu_started, wall_started = time.process_time(), time.perf_counter()
+        assert self.cgroup is not None
+        alive = self.proc is not None and self.proc.poll() is None
+        anomaly = check_slot(baseline, alive, self.cgroup.members())
+        self.check_cpu_s = time.process_time() - cpu_started
+        self.check_wall_s = time.perf_counter() - wall_started
+        if anomaly is not None:
+            self.stop()
+        return anomaly

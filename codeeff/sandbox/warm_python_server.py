@@ -1,34 +1,31 @@
 """The warm Python runner's in-sandbox half: a fork server that runs each job in a fresh child of a warm interpreter.
 
-codeeff imports this file only for its frame functions; its source is handed to ``/usr/bin/python3 -c`` inside a bwrap sandbox (the
-system interpreter, standard library only) by :mod:`codeeff.sandbox.warm_python`. Why: a G-TransEval test program
-spends ~25 of its ~48 ms starting Python and importing the modules every harness imports; forking an interpreter
-that already imported them costs ~1 ms. The host keeps every guarantee of a one-shot run:
+codeeff imports this file only for its frame functions; its source is handed to ``/usr/bin/python3 -c`` inside a
+bwrap sandbox (the system interpreter, standard library only) by :mod:`codeeff.sandbox.warm_python`. Why: a
+G-TransEval test program spends ~25 of its ~48 ms starting Python and importing the modules every harness imports;
+forking an interpreter that already imported them costs ~1 ms.
 
-* each job runs in a forked child that the host moves into the slot's run cgroup before it may start (pids, memory,
-  CPU and OOM are the job's alone; kill-all empties it afterwards), with the job's rlimits, its own session, fresh
-  stdin/stdout/stderr pipes passed over the control socket, and no other descriptor open;
-* the server wipes every writable place (``/sandbox``, ``/tmp``, ``/dev/shm``) before each job and is not
-  dumpable, so a job can neither read the server's memory nor leave files for the next job; the seccomp filter
-  denies ptrace and process_vm_*;
-* a job that kills the server (``kill(-1)`` reaches it: same uid, same pid namespace) loses nothing: the host sees
-  the control socket close before the job's exit was reported and re-runs that job the one-shot way.
+The server never sees a job's contents: the host (root) writes the job's files into the root-owned scratch
+directories it bound into this sandbox, and the job's name, main file and arguments go to the forked child alone
+(a memfd only the forked child reads). So no byte of one job is ever in the server's memory, and nothing a job
+can do to the server's memory reaches the next job. The server only forks, reports exits, and keeps no state. What
+a job can change about the server or the sandbox (rlimits, scheduling, files, IPC objects) the host checks after
+every job, and replaces the server when anything changed (see ``warm_python.py``).
 
 Protocol (one Unix stream socket, fd number in argv[1]): frames of a 4-byte big-endian length + JSON. Host -> server:
-``job`` (with three descriptors: stdin, stdout, stderr) and ``go``; server -> host: ``hello`` once, ``exit`` per job;
-child -> host: ``ready`` (the kernel attaches the child's pid, translated to the host's pid namespace).
+``job`` (rlimits only, with four descriptors: stdin, stdout, stderr and a memfd holding the workdir, main file and
+arguments, which only the child reads) and ``go`` (read by the child);
+server -> host: ``hello`` once, ``exit`` per job; child -> host: ``ready`` (the kernel attaches the child's pid,
+translated to the host's pid namespace).
 """
 
 import array
 import atexit
-import base64
 import ctypes
 import json
 import os
-import shutil
 import signal
 import socket
-import stat
 import struct
 import sys
 import types
@@ -42,7 +39,6 @@ PRELOAD = (
     "bisect", "string", "random", "operator", "dataclasses", "enum", "io", "threading", "fractions", "decimal",
     "statistics", "datetime", "textwrap", "importlib", "resource",
 )  # fmt: skip
-WIPE_DIRS = ("/sandbox", "/tmp", "/dev/shm")
 HEADER = struct.Struct("!I")
 CREDENTIALS = struct.Struct("iII")  # struct ucred: pid, uid, gid
 CHILD_SETUP_FAILED = 112
@@ -92,35 +88,6 @@ def recv_frame(sock):
         header += rest
     body = recv_exact(sock, HEADER.unpack(header)[0])
     return (None if body is None else json.loads(body)), list(fds), pid
-
-
-def wipe(directory):
-    """Remove everything in ``directory`` (all of it belongs to this uid; fix permissions a job may have removed)."""
-
-    def fix_and_retry(function, path, _exc):
-        try:
-            os.chmod(os.path.dirname(path), stat.S_IRWXU)
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.chmod(path, stat.S_IRWXU)
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.unlink(path)
-        except OSError:
-            pass
-
-    try:
-        entries = os.listdir(directory)
-    except OSError:
-        return
-    for name in entries:
-        path = os.path.join(directory, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, onerror=fix_and_retry)
-        else:
-            try:
-                os.unlink(path)
-            except OSError:
-                fix_and_retry(os.unlink, path, None)
 
 
 def exit_code_of(exc):
@@ -184,13 +151,19 @@ def finalize(code):
 
 
 def child(sock, request, fds):
-    """The job's process: report, wait for the host's go (given once it sits in the run cgroup), then become the job."""
+    """The job's process: report, wait for the host's go (given once it sits in the run cgroup), then become the job.
+
+    The job's workdir, main file and arguments come in a memfd (the fourth descriptor) that only this process reads.
+    """
     try:
         send_frame(sock, {"type": "ready"})
         go, _fds, _pid = recv_frame(sock)
         if not go or go.get("type") != "go":
             os._exit(CHILD_SETUP_FAILED)
-        for target, fd in enumerate(fds):
+        stdin, stdout, stderr, spec_fd = fds
+        with os.fdopen(spec_fd, "rb") as handle:
+            spec = json.loads(handle.read())
+        for target, fd in enumerate((stdin, stdout, stderr)):
             os.dup2(fd, target)
         os.closerange(3, 1 << 16)
         os.setsid()
@@ -199,10 +172,10 @@ def child(sock, request, fds):
 
         for resource_id, soft, hard in request["rlimits"]:
             resource.setrlimit(resource_id, (soft, hard))
-        workdir = request["workdir"]
+        workdir = spec["workdir"]
         os.chdir(workdir)
-        script = os.path.join(workdir, request["main"])
-        sys.argv = [script, *request["args"]]
+        script = os.path.join(workdir, spec["main"])
+        sys.argv = [script, *spec["args"]]
         sys.path[0] = workdir
         sys.path_importer_cache.clear()
         import importlib
@@ -218,17 +191,10 @@ def serve(sock):
         request, fds, _pid = recv_frame(sock)
         if request is None:
             return
-        if request.get("type") != "job":  # a "go" for a child that died before reading it
+        if request.get("type") != "job" or len(fds) != 4:  # a "go" for a child that died before reading it
             for fd in fds:
                 os.close(fd)
             continue
-        for directory in WIPE_DIRS:
-            wipe(directory)
-        workdir = request["workdir"]
-        for name, encoded in request["files"].items():
-            path = os.path.join(workdir, name)
-            with open(path, "wb") as handle:
-                handle.write(base64.b64decode(encoded))
         pid = os.fork()
         if pid == 0:
             child(sock, request, fds)

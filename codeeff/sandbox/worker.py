@@ -35,16 +35,28 @@ def make_backend(info: dict[str, Any]):
     raise ValueError(f"unknown backend {name!r}")
 
 
-def execute(backend: Any, backend_name: str, job: Any, key: str, cache_dir: str | None, caches: dict) -> Any:
-    """Run one job and commit it to the cache before replying (so a crash never loses a finished run)."""
-    from codeeff.sandbox.cache import ResultCache
+def attempt(backend: Any, backend_name: str, job: Any, one_shot: bool) -> Any:
+    """One run of ``job``; an exception of the harness becomes a ``sandbox_error`` result."""
     from codeeff.sandbox.model import Result, Status
 
     try:
-        result = backend.execute(job)
+        return backend.execute(job, one_shot=True) if one_shot else backend.execute(job)
     except Exception as exc:  # the harness's fault, never the model's
-        result = Result(Status.SANDBOX_ERROR, backend=backend_name,
-                        detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-2000:]}")  # fmt: skip
+        return Result(Status.SANDBOX_ERROR, backend=backend_name,
+                      detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-2000:]}")  # fmt: skip
+
+
+def execute(backend: Any, backend_name: str, job: Any, key: str, cache_dir: str | None, caches: dict) -> Any:
+    """Run one job (a ``sandbox_error`` is retried once in a fresh one-shot sandbox) and commit it to the cache
+    before replying (so a crash never loses a finished run); only results the host vouched for are cached."""
+    from codeeff.sandbox.cache import ResultCache
+    from codeeff.sandbox.model import Status
+
+    result = attempt(backend, backend_name, job, one_shot=False)
+    if result.status is Status.SANDBOX_ERROR:
+        first = result.detail
+        result = attempt(backend, backend_name, job, one_shot=True)
+        result.isolation = {**result.isolation, "retried_after_sandbox_error": first[-500:]}
     if cache_dir is not None:
         if cache_dir not in caches:
             caches[cache_dir] = ResultCache(cache_dir)

@@ -37,10 +37,10 @@ class HostileProgram:
         return self.path.name
 
 
-def load_corpus() -> list[HostileProgram]:
-    """Every hostile program with the header it declares (``expect:``, optional ``limits:``, ``what:``)."""
+def load_corpus(directory: Path = HOSTILE_DIR) -> list[HostileProgram]:
+    """Every program in ``directory`` with the header it declares (``expect:``, optional ``limits:``, ``what:``)."""
     programs = []
-    for path in sorted(HOSTILE_DIR.iterdir()):
+    for path in sorted(directory.iterdir()):
         if path.suffix not in LANGUAGE_OF:
             continue
         header = {}
@@ -48,11 +48,16 @@ def load_corpus() -> list[HostileProgram]:
             match = re.match(r"^(?:#|//)\s*(expect|limits|what):\s*(.*)$", line)
             if match:
                 header[match.group(1)] = match.group(2).strip()
-        limits = {k: float(v) for k, v in (item.split("=") for item in header.get("limits", "").split() if item)}
+        limits = {k: _number(v) for k, v in (item.split("=") for item in header.get("limits", "").split() if item)}
         programs.append(
             HostileProgram(path, LANGUAGE_OF[path.suffix], header["expect"], limits, header.get("what", ""))
         )
     return programs
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 @dataclass
@@ -154,7 +159,9 @@ def processes_of(uids: set[int], *, include_warm_servers: bool = False) -> list[
         state = next((line for line in status.splitlines() if line.startswith("State:")), "")
         if uid_line and int(uid_line.split()[1]) in uids and "Z" not in state.split()[1:2]:
             name = next((line for line in status.splitlines() if line.startswith("Name:")), "")
-            described = f"{entry.name} {name} {state}"
+            memory_cgroup = next((line.split(":", 2)[2] for line in cgroups.splitlines() if ":memory:" in line), "")
+            parent = next((line for line in status.splitlines() if line.startswith("PPid:")), "")
+            described = f"{entry.name} {name} {state} cgroup {memory_cgroup} {parent}"
             server_cgroup = next(iter(re.findall(r"codeeff-slot-\d+-warm$", cgroups, re.MULTILINE)), None)
             if server_cgroup and not include_warm_servers:
                 warm.setdefault(server_cgroup, []).append(described)
@@ -164,3 +171,16 @@ def processes_of(uids: set[int], *, include_warm_servers: bool = False) -> list[
         if len(members) > 3 or any(m.split("\t")[1].split()[0] not in ("bwrap", "python3") for m in members):
             found.extend(members)
     return found
+
+
+def lasting_processes_of(uids: set[int], settle_s: float = 0.5) -> list[str]:
+    """:func:`processes_of`, counting only processes still there ``settle_s`` later (a killed process leaves its
+    cgroup before it leaves /proc, so one caught exiting is not an orphan)."""
+    import time
+
+    first = processes_of(uids)
+    if not first:
+        return []
+    time.sleep(settle_s)
+    still = {entry.split()[0] for entry in processes_of(uids)}
+    return [entry for entry in first if entry.split()[0] in still]

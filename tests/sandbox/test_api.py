@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from sandbox_support import processes_of
+from sandbox_support import lasting_processes_of
 
 from codeeff.sandbox import Job, Limits, SandboxUnavailableError, Status, doctor, ensure_usable, run_jobs
 from codeeff.sandbox.pool import active_run_uids
@@ -55,6 +55,42 @@ def test_multi_file_jobs_compile_together(tmp_path):
              main="main.py")  # fmt: skip
     for result in run_jobs([java, cpp, py], cache=False, progress=False):
         assert (result.status, result.stdout) == (Status.PASSED, "42\n"), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("cpu_s", -1), ("wall_s", float("nan")), ("wall_s", float("inf")), ("wall_s", -1), ("memory_mb", 0),
+     ("memory_mb", -5), ("memory_mb", 1.5), ("processes", True), ("scratch_mb", "64"), ("output_bytes", 0)],
+)  # fmt: skip
+def test_invalid_limits_are_a_value_error_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        Limits(**{field: value})
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--cpu", "-1"], ["--memory", "-5"], ["--memory", "0"], ["--timeout", "nan"], ["--timeout", "inf"],
+     ["--timeout", "-1"]],
+)  # fmt: skip
+def test_cli_rejects_invalid_limits_with_one_error_line(tmp_path, flags):
+    program = tmp_path / "p.py"
+    program.write_text("print(1)")
+    done = subprocess.run([sys.executable, "-m", "codeeff", "sandbox", "exec", *flags, "--no-cache", str(program)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2 and done.stdout == "", (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("codeeff: error: "), done.stderr
+
+
+def test_cli_cache_stats_and_clear(tmp_path):
+    run_jobs([Job.single("python", "print(1)")], cache=tmp_path, progress=False)
+    base = [sys.executable, "-m", "codeeff", "sandbox", "cache"]
+    stats = subprocess.run([*base, "stats", "--dir", str(tmp_path)], capture_output=True, text=True, check=True)
+    assert json.loads(stats.stdout)["entries"] == 1 and json.loads(stats.stdout)["by_status"] == {"passed": 1}
+    cleared = subprocess.run([*base, "clear", "--dir", str(tmp_path)], capture_output=True, text=True, check=True)
+    assert json.loads(cleared.stdout)["cleared"] == 1
+    stats = subprocess.run([*base, "stats", "--dir", str(tmp_path)], capture_output=True, text=True, check=True)
+    assert json.loads(stats.stdout)["entries"] == 0
 
 
 def test_harness_fault_is_sandbox_error_not_the_models():
@@ -115,7 +151,7 @@ def test_no_process_survives_a_batch():
     ]
     results = run_jobs(jobs, cache=False, progress=False)
     assert all(r.status is Status.PASSED for r in results), [r.detail for r in results]
-    assert processes_of(active_run_uids()) == []
+    assert lasting_processes_of(active_run_uids()) == []
 
 
 def test_cli_exec_prints_one_json_object(tmp_path):

@@ -70,10 +70,31 @@ def test_key_depends_on_program_limits_and_backend_and_sandbox_errors_are_not_ca
     assert job_key(job, "bwrap") != job_key(Job.single("python", "print(2)"), "bwrap")
     assert job_key(job, "bwrap") != job_key(Job.single("python", "print(1)", limits=Limits(wall_s=3)), "bwrap")
     assert job_key(job, "bwrap") != job_key(job, "docker")
+    assert job_key(job, "bwrap", "warm") != job_key(job, "bwrap", "one-shot")
+    assert job_key(job, "bwrap") != job_key(Job.single("python", "print(1)", harness_version="driver-2"), "bwrap")
     bad = Job.single("javascript", "console.log(1)", limits=Limits(processes=1))  # bwrap cannot start: harness fault
     [first] = run_jobs([bad], cache=tmp_path, progress=False)
     [second] = run_jobs([bad], cache=tmp_path, progress=False)
     assert first.status is Status.SANDBOX_ERROR and not second.cached
+    assert "retried_after_sandbox_error" in first.isolation  # retried once in a fresh one-shot sandbox
+
+
+def test_only_results_the_host_vouched_for_are_cached(tmp_path):
+    """A warm run after which the slot check found an anomaly keeps its outcome but is never cached."""
+    flagged = Job.single("python", "open('/tmp/left.txt', 'w').write('x')\nprint('wrote')")
+    honest = Job.single("python", "print('ok')")
+    first = run_jobs([flagged, honest], cache=tmp_path, progress=False, workers=1)
+    assert first[0].status is Status.PASSED and first[0].stdout == "wrote\n"
+    assert first[0].anomaly is not None and "left by the job" in first[0].anomaly, first[0]
+    assert first[1].anomaly is None
+    again = run_jobs([flagged, honest], cache=tmp_path, progress=False, workers=1)
+    assert [r.cached for r in again] == [False, True]
+    store = ResultCache(tmp_path)
+    try:
+        assert store.stats()["entries"] == 1
+        assert store.clear() == 1 and store.count() == 0
+    finally:
+        store.close()
 
 
 def _ppid(pid: int) -> int | None:

@@ -70,3 +70,14 @@ def test_docker_contains_hostile_programs(docker_ready, hostile_env):
     left = subprocess.run(["docker", "ps", "-aq", "--filter", "ancestor=codeeff-sandbox:latest"], capture_output=True,
                           text=True, env={"DOCKER_HOST": "unix:///run/codeeff-docker.sock", "PATH": "/usr/bin:/usr/local/bin:/bin"})  # fmt: skip
     assert left.stdout.strip() == "", "containers left behind"
+
+
+def test_docker_dev_shm_and_sockets_follow_the_red_team_corpus(docker_ready):
+    """/dev/shm is within the scratch limit like /tmp and /sandbox; AF_VSOCK and AF_NETLINK reach nothing."""
+    names = ("py_shm_fill.py", "py_vsock.py", "cpp_shm_fill.cpp", "js_shm_fill.js")
+    programs = [p for p in load_corpus(Path(__file__).with_name("redteam")) if p.path.name in names]
+    jobs = [Job(p.language, {p.path.name: p.path.read_text()}, p.path.name,
+                limits=Limits(**p.limits) if p.limits else None) for p in programs]  # fmt: skip
+    for program, result in zip(programs, run_jobs(jobs, backend="docker", cache=False, progress=False), strict=True):
+        report = f"{program.id}: {result.status_label} {result.detail}\n{result.stdout[-500:]}\n{result.stderr[-500:]}"
+        assert result.status_label == program.expect and "LEAK" not in result.stdout, report

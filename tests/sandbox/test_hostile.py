@@ -7,7 +7,7 @@ the program's output, no process of the sandbox's run uids survives, and the har
 from __future__ import annotations
 
 import pytest
-from sandbox_support import ENV_SECRET, load_corpus, processes_of
+from sandbox_support import ENV_SECRET, lasting_processes_of, load_corpus
 
 from codeeff.sandbox import Job, Limits, Status, run_jobs
 from codeeff.sandbox.pool import active_run_uids
@@ -33,6 +33,6 @@ def test_hostile_program(program, hostile_env):
     output = result.stdout + result.stderr
     assert "LEAK" not in output, report
     assert hostile_env.secret not in output and ENV_SECRET not in output, report
-    assert processes_of(active_run_uids()) == [], f"orphans after {program.id}"
+    assert lasting_processes_of(active_run_uids()) == [], f"orphans after {program.id}"
     [after] = run_jobs([Job.single("python", "print('still working')")], cache=False, progress=False)
     assert after.status is Status.PASSED and after.stdout == "still working\n"

@@ -3,6 +3,10 @@ that breaks the server is re-run the one-shot way (never given a result the serv
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from codeeff.sandbox import Job, Limits, Status, run_jobs
@@ -38,7 +42,8 @@ FIDELITY_PROGRAMS: dict[str, Job] = {
     "scratch_files": Job.single("python", "open('x.txt', 'w').write('kept')\nprint(open('x.txt').read())"),
     "unbuffered_order": Job.single("python", "import sys\nprint('a')\nsys.stderr.write('b\\n')\nprint('c')"),
     "memory_error": Job.single("python", "x = bytearray(1 << 30)", limits=Limits(memory_mb=256)),
-    "cpu_limit": Job.single("python", "while True:\n    pass", limits=Limits(cpu_s=1, wall_s=5)),
+    # wall 30 s: on a loaded 2-core machine 1 s of CPU can take more than 5 s of wall time
+    "cpu_limit": Job.single("python", "while True:\n    pass", limits=Limits(cpu_s=1, wall_s=30)),
     "timeout": Job.single("python", "import time\ntime.sleep(30)", limits=Limits(wall_s=1)),
     "output_limit": Job.single("python", "while True:\n    print('x' * 1000)", limits=Limits(output_bytes=10000)),
 }
@@ -129,3 +134,35 @@ def test_a_job_that_kills_the_server_is_rerun_one_shot_and_the_next_job_is_warm_
     assert killed.isolation["runner"] == "one-shot"
     assert killed.status is Status.RUNTIME_ERROR and "ProcessLookupError" in killed.stderr, killed
     assert nxt.status is Status.PASSED and nxt.stdout == "next\n" and nxt.isolation["runner"] == "warm"
+
+
+LEAVE_IPC = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+shm = libc.shmget(0x5EED, 4096, 0o1666)
+mq = libc.mq_open(b"/codeeff-host-check", os.O_CREAT | os.O_RDWR, 0o600, None)
+print(shm >= 0, mq >= 0)
+"""
+HOST_CHECK = f"""
+import json
+from codeeff.sandbox.backends import probe_bwrap
+from codeeff.sandbox.bwrap import BwrapBackend
+from codeeff.sandbox.model import Job
+
+# Without the seccomp filter (a machine without libseccomp) a job can create IPC objects; the host check must see them.
+backend = BwrapBackend(dict(probe_bwrap().isolation, seccomp=False))
+try:
+    results = [backend.execute(Job.single("python", source)) for source in ("print(1)", {LEAVE_IPC!r}, "print(3)")]
+    print(json.dumps([[r.stdout, r.isolation["runner"], r.anomaly] for r in results]))
+finally:
+    backend.close()
+"""
+
+
+def test_host_check_finds_ipc_objects_in_the_server_namespace_and_replaces_the_server():
+    done = subprocess.run([sys.executable, "-c", HOST_CHECK], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, second, third = json.loads(done.stdout.strip().splitlines()[-1])
+    assert first == ["1\n", "warm", None]
+    assert second[:2] == ["True True\n", "warm"] and "SysV shm" in second[2] and "POSIX mqueue" in second[2], second
+    assert third == ["3\n", "warm", None]  # a fresh server in a fresh IPC namespace
