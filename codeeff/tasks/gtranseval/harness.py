@@ -32,7 +32,8 @@ from codeeff.tasks.gtranseval.problems import Problem
 EXECUTABLE = ("python", "java", "cpp", "javascript")
 PROTOCOL = 1
 DRIVER_VERSION = "gte-driver-1.0"  # bump on any driver change: it is part of every job's files (the cache key)
-NONCE_FILE = "gte_nonce"
+NONCE_FILE = "gte_nonce"  # interpreted targets: the driver reads and deletes it before loading the candidate
+NONCE_ON_STDIN = ("java", "cpp")  # compiled targets run without their job files: the nonce is stdin's first line
 INPUT_FILE = "gte_input.json"
 _KEY_FILE = "gtranseval-record-key"
 
@@ -104,5 +105,8 @@ def build_job(problem: Problem, code: str, language: str, limits: Any = None) ->
         raise ValueError(f"no test harness for target language {language!r} (executable: {', '.join(EXECUTABLE)})")
     files, main, entry = renderer(language)(problem, code)
     nonce = nonce_for(language, files)
-    files = {**files, NONCE_FILE: nonce + "\n"}
-    return Prepared(Job(language, files, main, limits=limits), entry, problem, language, nonce)
+    if language in NONCE_ON_STDIN:
+        job = Job(language, files, main, stdin=nonce + "\n", limits=limits)
+    else:
+        job = Job(language, {**files, NONCE_FILE: nonce + "\n"}, main, limits=limits)
+    return Prepared(job, entry, problem, language, nonce)
