@@ -140,7 +140,7 @@ template <class S> struct In {
   S value;
   operator S&() { return value; }
   template <class T, std::enable_if_t<!std::is_same_v<T, S> && !std::is_reference_v<T>, int> = 0>
-  operator T() const {
+  operator T() {
     static_assert(accepts<S, T>(),
                   "gte refused: a benchmark input of the type S in gte::In<S> cannot be passed to a parameter of "
                   "type T (narrowing conversion; the signature cannot take the benchmark's inputs)");
