@@ -47,6 +47,7 @@ class Prepared:
     problem: Problem
     language: str
     nonce: str
+    paper_failure: str | None = None  # mode paper: why the paper's template would not compile the candidate
 
 
 def preferred_names(problem: Problem) -> list[str]:
@@ -96,17 +97,28 @@ def nonce_for(language: str, files: dict[str, str]) -> str:
     return hmac.new(_record_key(), payload, hashlib.sha256).hexdigest()[:32]
 
 
-def build_job(problem: Problem, code: str, language: str, limits: Any = None) -> Prepared:
-    """The sandbox job testing ``code`` (a ``language`` translation of ``problem``)."""
+def build_job(problem: Problem, code: str, language: str, limits: Any = None, mode: str = "semantic") -> Prepared:
+    """The sandbox job testing ``code`` (a ``language`` translation of ``problem``) in equivalence ``mode``."""
     from codeeff.sandbox import Job
+    from codeeff.tasks.gtranseval import paper
     from codeeff.tasks.gtranseval.languages import renderer
 
     if language not in EXECUTABLE:
         raise ValueError(f"no test harness for target language {language!r} (executable: {', '.join(EXECUTABLE)})")
-    files, main, entry = renderer(language)(problem, code)
+    paper_failure = None
+    if mode == "paper":
+        chosen = paper.entry(code, language)
+        paper_failure = paper.static_failure(code, language, chosen)
+    else:
+        try:
+            chosen = choose(problem, code, language)
+        except SyntaxError:
+            chosen = None  # the Python driver reports the syntax error itself, with line and message
+    files, main = renderer(language)(problem, code, chosen, mode)
+    entry = chosen and chosen.name
     nonce = nonce_for(language, files)
     if language in NONCE_ON_STDIN:
         job = Job(language, files, main, stdin=nonce + "\n", limits=limits)
     else:
         job = Job(language, {**files, NONCE_FILE: nonce + "\n"}, main, limits=limits)
-    return Prepared(job, entry, problem, language, nonce)
+    return Prepared(job, entry, problem, language, nonce, paper_failure)

@@ -212,7 +212,7 @@ def run_candidates(items: list[tuple[Problem, str, dict]], progress: bool = True
     from codeeff.tasks.gtranseval.harness import build_job
     from codeeff.tasks.gtranseval.verdict import outcome
 
-    prepared = [build_job(problem, code, doc["target_lang"]) for problem, code, doc in items]
+    prepared = [build_job(problem, code, doc["target_lang"], mode=mode) for problem, code, doc in items]
     settings = sandbox_settings()
     results = run_jobs([p.job for p in prepared], progress=progress, **settings)
     if results:

@@ -97,6 +97,8 @@ def outcome(prepared: Any, result: Any, mode: str = "semantic") -> dict[str, Any
     verdicts = _compare(records, prepared, mode)
     passed_tests = sum(1 for ok, _ in verdicts.values() if ok)
     status, failure = _classify(result, records, verdicts, n_tests)
+    if mode == "paper" and getattr(prepared, "paper_failure", None):
+        status, failure = "compile_error", prepared.paper_failure
     return {
         "passed": status == "passed",
         "status": status,

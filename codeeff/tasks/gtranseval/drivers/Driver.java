@@ -29,6 +29,9 @@ public class Main {
   static final int MAX_DEPTH = 200;
   static String nonce;
   static FileOutputStream out;
+  static boolean paper;  // mode paper: only the typings of G-TransEval's two Java templates (List<> or arrays)
+  static int arraysUsed;
+  static int listsUsed;
 
   /** The inputs cannot be converted to a declared parameter type the way Java would accept the literal. */
   static final class Refused extends Exception {
@@ -310,6 +313,7 @@ public class Main {
       if (c == long.class) return v;
       if (c == float.class) return (float) v;
       if (c == double.class) return (double) v;
+      if (initializer && paper && c != int.class) throw new Refused("the paper's int[] holds int, not " + c.getSimpleName());
       if (initializer && c == short.class && v == (short) v) return (short) v;
       if (initializer && c == byte.class && v == (byte) v) return (byte) v;
       if (initializer && c == char.class && v == (char) v) return (char) v;
@@ -335,6 +339,11 @@ public class Main {
     if (tag.equals("list") && c.isArray()) {
       Type comp = type instanceof GenericArrayType
           ? ((GenericArrayType) type).getGenericComponentType() : c.getComponentType();
+      arraysUsed++;
+      if (paper && !paperComponent(elementSpec, raw(comp))) {
+        throw new Refused("the paper's array template passes new " + boxed(elementSpec) + "[]{...}, not "
+            + name(type));
+      }
       Object arr = Array.newInstance(raw(comp), items.size());
       for (int i = 0; i < items.size(); i++) {
         Array.set(arr, i, convert((List<?>) items.get(i), elementSpec, comp, true));
@@ -342,6 +351,7 @@ public class Main {
       return arr;
     }
     if (tag.equals("list")) {
+      listsUsed++;
       // new ArrayList<>(Arrays.asList(...)): any supertype of ArrayList<E> whose E takes every element
       if (!c.isAssignableFrom(ArrayList.class)) {
         throw new Refused("a list input cannot be passed as " + name(type));
@@ -372,6 +382,19 @@ public class Main {
     return m;
   }
 
+  /** The component type of G-TransEval's array template for a list of ``spec`` (int[], double[], String[]...). */
+  static boolean paperComponent(Object spec, Class<?> comp) {
+    if (spec instanceof List) return comp.isArray() && paperComponent(((List<?>) spec).get(0), comp.getComponentType());
+    switch (String.valueOf(spec)) {
+      case "int": return comp == int.class;
+      case "double": return comp == double.class;
+      case "char": return comp == char.class;
+      case "bool": return comp == boolean.class;
+      case "string": return comp == String.class;
+      default: return comp == Object.class;
+    }
+  }
+
   // --- main ---------------------------------------------------------------------------------------------------------
 
   @SuppressWarnings("unchecked")
@@ -384,6 +407,7 @@ public class Main {
     Map<String, Object> entry = (Map<String, Object>) input.get("entry");
     List<Object> types = (List<Object>) input.get("types");
     List<Object> tests = (List<Object>) input.get("tests");
+    paper = Boolean.TRUE.equals(input.get("paper"));
     if (entry == null) {
       emit("{\"error\":\"no_function\",\"detail\":\"the candidate defines no function\"}");
       System.exit(0);
@@ -421,8 +445,13 @@ public class Main {
       List<Object> testArgs = (List<Object>) tests.get(t);
       Object[] call = new Object[arity];
       try {
+        arraysUsed = 0;
+        listsUsed = 0;
         for (int i = 0; i < arity; i++) {
           call[i] = convert((List<?>) testArgs.get(i), types.get(i), declared[i], false);
+        }
+        if (paper && arraysUsed > 0 && listsUsed > 0) {
+          throw new Refused("the paper's templates type every list as List<> or every list as an array, not both");
         }
       } catch (Refused e) {
         emit("{\"id\":" + t + ",\"refused\":" + q(clip("parameter types " + name(method.getGenericReturnType())

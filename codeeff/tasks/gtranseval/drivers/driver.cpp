@@ -127,6 +127,9 @@ template <class M> std::string encode_pairs(const M& m, const char* kind_name) {
 
 // Which parameter types a braced literal of the benchmark's scalar type S initialises without narrowing.
 template <class S, class T> constexpr bool accepts() {
+#ifdef GTE_ALLOW_NARROWING
+  if constexpr (std::is_arithmetic_v<T>) return true;
+#endif
   if constexpr (std::is_same_v<S, T>) return true;
   else if constexpr (std::is_same_v<S, int> || std::is_same_v<S, char> || std::is_same_v<S, bool>)
     return std::is_floating_point_v<T> ||

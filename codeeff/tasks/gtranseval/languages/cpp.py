@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from codeeff.tasks.gtranseval import harness, values
+from codeeff.tasks.gtranseval.entry import FunctionInfo
 from codeeff.tasks.gtranseval.problems import Problem
 
 CANDIDATE_LINE = "// @@GTE_CANDIDATE@@"
@@ -59,9 +60,10 @@ def declaration(index: int, raw: Any, spec: Any) -> str:
     return f"{cpp_type(spec)} a{index} = {literal(raw, spec)};"
 
 
-def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None]:
-    chosen = harness.choose(problem, code, "cpp")
+def render(problem: Problem, code: str, chosen: FunctionInfo | None, mode: str) -> tuple[dict[str, str], str]:
     driver = harness.driver_source("driver.cpp")
+    if mode == "paper":  # a literal argument converts with narrowing in C++ (as in the paper's template)
+        driver = "#define GTE_ALLOW_NARROWING 1\n" + driver
     if chosen is None:
         tests = '  gte::emit("{\\"error\\":\\"no_function\\",\\"detail\\":\\"the candidate defines no function\\"}");'
     else:
@@ -81,4 +83,4 @@ def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None
             )
         tests = "\n".join(blocks)
     source = driver.replace(CANDIDATE_LINE, f"// {harness.DRIVER_VERSION}\n" + code, 1).replace(TESTS_LINE, tests, 1)
-    return {"main.cpp": source}, "main.cpp", chosen and chosen.name
+    return {"main.cpp": source}, "main.cpp"

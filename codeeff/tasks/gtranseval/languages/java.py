@@ -70,8 +70,7 @@ def candidate_source(code: str) -> tuple[str, str]:
     return source, "Solution"
 
 
-def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None]:
-    chosen = harness.choose(problem, code, "java")
+def render(problem: Problem, code: str, chosen: entry_mod.FunctionInfo | None, mode: str) -> tuple[dict[str, str], str]:
     source, loose_owner = candidate_source(code)
     entry = None
     if chosen is not None:
@@ -80,13 +79,15 @@ def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None
         [values.wire_input(p, s) for p, s in zip(t.params, problem.params_type, strict=True)] for t in problem.tests
     ]
     document = harness.input_document(problem, entry, tests)
-    document = document[:-1] + ', "types": ' + _json(list(problem.params_type)) + "}"
+    document = (
+        document[:-1] + ', "types": ' + _json(list(problem.params_type)) + f', "paper": {_json(mode == "paper")}}}'
+    )
     files = {
         "Main.java": harness.driver_source("Driver.java"),
         "Candidate.java": source,
         "GteInput.java": holder(document),
     }
-    return files, "Main.java", chosen and chosen.name
+    return files, "Main.java"
 
 
 def holder(document: str) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from codeeff.tasks.gtranseval import harness, values
+from codeeff.tasks.gtranseval.entry import FunctionInfo
 from codeeff.tasks.gtranseval.problems import Problem
 
 
-def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None]:
-    chosen = harness.choose(problem, code, "javascript")
+def render(problem: Problem, code: str, chosen: FunctionInfo | None, mode: str) -> tuple[dict[str, str], str]:
     expression = None
     if chosen is not None:
         expression = chosen.name if chosen.owner is None else f"{chosen.owner}.{chosen.name}"
@@ -21,4 +21,4 @@ def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None
         "candidate.js": code,
         harness.INPUT_FILE: harness.input_document(problem, expression, tests),
     }
-    return files, "main.js", chosen and chosen.name
+    return files, "main.js"
