@@ -13,6 +13,7 @@ leave the host, so nothing the candidate prints or patches can make a wrong answ
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,24 @@ SANDBOX_KINDS = {
     "timeout": "timeout",
     "cpu_limit": "timeout",
 }
+
+
+MODE_ENV = "CODEEFF_GTRANSEVAL_MODE"
+
+
+def equivalence_mode() -> str:
+    """The equivalence mode of task runs: ``CODEEFF_GTRANSEVAL_MODE`` (``semantic`` when unset)."""
+    mode = os.environ.get(MODE_ENV, "").strip() or "semantic"
+    if mode not in values.MODES:
+        raise ValueError(f"{MODE_ENV}={mode!r} is not an equivalence mode (known: {', '.join(values.MODES)})")
+    return mode
+
+
+def ca_signature(mode: str) -> str:
+    """What determines a CA number: the equivalence mode, the record protocol and the driver version."""
+    from codeeff.tasks.gtranseval.harness import DRIVER_VERSION, PROTOCOL
+
+    return f"ca|mode:{mode}|protocol:{PROTOCOL}|driver:{DRIVER_VERSION}|verdict:host"
 
 
 @dataclass
