@@ -142,9 +142,12 @@ def _compare(records: Records, prepared: Any, mode: str) -> dict[int, tuple[bool
             out[test_id] = (False, f"test {test_id}: {what}: {record.get('raised', record.get('refused'))}")
             continue
         test = problem.tests[test_id]
-        equal, got, expected = values.compare(
-            record["value"], test.expected, problem.return_type, prepared.language, mode
-        )
+        try:
+            equal, got, expected = values.compare(
+                record["value"], test.expected, problem.return_type, prepared.language, mode
+            )
+        except (ValueError, OverflowError, RecursionError) as exc:  # e.g. an int of more digits than Python reads
+            equal, got, expected = False, f"<unreadable value: {exc}>"[:300], str(test.expected)
         out[test_id] = (equal, f"test {test_id}: got {got[:300]} expected {expected[:300]}")
     return out
 
