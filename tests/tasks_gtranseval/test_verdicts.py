@@ -143,6 +143,8 @@ def test_strict_parsing_of_records(problems):
         "wrong nonce": _records("0" * 32, right),
         "not json": _records(nonce, right[1:]) + f"\n@@GTE:{nonce}@@{{id: 0}}\n",
         "error record": _records(nonce, [{"error": "load", "detail": "x"}, *right]),
+        "huge int": _records(nonce, [{"id": 0, "value": ["int", "1" + "0" * 5000, "int"]}, *right[1:]]),
+        "unsupported type": _records(nonce, [{"id": 0, "value": ["other", "generator"]}, *right[1:]]),
     }
     for name, stdout in cases.items():
         assert not verdict_of(stdout)["passed"], name
@@ -191,3 +193,35 @@ def test_paper_mode_reads_java_numbers_as_the_paper_does(problems):
     assert with_kind("int", "Integer", "paper") and with_kind("int", "Integer", "semantic")
     assert not with_kind("int", "Long", "paper") and with_kind("int", "Long", "semantic")
     assert not with_kind("float", "Double", "paper") and with_kind("float", "Double", "semantic")
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "reason"),
+    [
+        ("java", "int f(int a) throws Exception { return a; }", "unreported checked exception (Exception)"),
+        ("java", "int f(int a) throws IllegalArgumentException { return a; }", None),
+        ("java", "int f(int a) { return g(a); }\nint g(int a) { return a; }", "helper g is not static"),
+        ("java", "int f(int a) { return g(a); }\nstatic int g(int a) { return a; }", None),
+        ("java", "public static int f(int a) { return a; }", "starts with 'public'"),
+        ("java", "class S { int f(int a) { return a; } }", "inside class S"),
+        ("cpp", "int f(vector<int>& v) { return v.size(); }", "non-const reference"),
+        ("cpp", "int f(const vector<int>& v, int&& k) { return v.size(); }", None),
+        ("cpp", "#include <map>\nint f(int a) { return a; }", "#include"),
+        ("python", "def f(a):\n    return a\n", None),
+    ],
+)
+def test_paper_class_context(language, code, reason):
+    from codeeff.tasks.gtranseval import paper
+
+    found = paper.static_failure(code, language, paper.entry(code, language))
+    if reason is None:
+        assert found is None
+    else:
+        assert found is not None and reason in found, found
+
+
+def test_paper_entry_is_the_first_function():
+    from codeeff.tasks.gtranseval import paper
+
+    code = "def helper(x):\n    return x\n\ndef greatest_common_divisor(a, b):\n    return helper(a)\n"
+    assert paper.entry(code, "python").name == "helper"

@@ -5,8 +5,9 @@ TestRunner pastes the translation into a per-language template (after ``public s
 benchmark's types. Reproduced here, per sample:
 
 - **entry**: the first function of the candidate is the one tested (:func:`entry`);
-- **Java / C++ class context** (:func:`static_failure`): only the first function becomes ``static``, so a helper it
-  calls that is not itself declared ``static`` does not compile; a function inside a class of the candidate cannot
+- **Java / C++ class context** (:func:`static_failure`): the code follows ``public static`` (Java) / ``static``
+  (C++), so code starting with a modifier, ``template``, ``using`` or a class does not compile; only the first
+  function becomes ``static``, so a helper it calls that is not itself declared ``static`` does not compile; a function inside a class of the candidate cannot
   be called as ``testfunc``; ``import`` / ``#include`` lines inside the class do not compile;
 - **Java** ``throws`` of a checked exception: the generated test calls do not catch it, so it does not compile;
 - **C++** non-const lvalue-reference parameters: the arguments are prvalues (``vector<int>{...}``, ``5``), which
@@ -79,6 +80,15 @@ def static_failure(code: str, language: str, chosen: entry_mod.FunctionInfo | No
         return prefix + f"the tested function {chosen.name} is inside class {chosen.owner}"
     if re.search(r"^\s*(?:import\s|package\s|#\s*include)", masked, re.MULTILINE):
         return prefix + "import/#include lines end up inside the Test class"
+    head = re.match(r"\s*([A-Za-z_]\w*)", masked)
+    first_word = head.group(1) if head else ""
+    clashes = {
+        "java": ("public", "private", "protected", "static"),
+        "cpp": ("static", "template", "using", "class", "struct"),
+    }
+    if first_word in clashes[language]:
+        keyword = "public static" if language == "java" else "static"
+        return prefix + f"the code follows '{keyword}' in the template and starts with '{first_word}'"
     functions = entry_mod.functions(code, language)
     for helper in functions:
         if helper.name == chosen.name or helper.name not in chosen.calls:
