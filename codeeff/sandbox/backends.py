@@ -208,6 +208,7 @@ def _python_runner(chosen: str | None, isolation: dict[str, Any]) -> dict[str, A
 
 def doctor() -> dict[str, Any]:
     """Everything `codeeff sandbox doctor` prints: each backend, the chosen one, isolation achieved, runtimes."""
+    from codeeff.sandbox.csharp import toolchain_report as csharp_toolchain
     from codeeff.sandbox.languages import runtime_version
 
     infos = {name: probe(name) for name in BACKENDS}
@@ -222,6 +223,7 @@ def doctor() -> dict[str, Any]:
         "isolation": infos[chosen].isolation if chosen else {},
         "backends": {name: info.as_dict() for name, info in infos.items()},
         "runtimes": {lang: runtime_version(lang) for lang in LANGUAGES},
+        "csharp": csharp_toolchain(),
         "python_runner": _python_runner(chosen, infos[chosen].isolation if chosen else {}),
         "machine": {
             "kernel": platform.release(),
