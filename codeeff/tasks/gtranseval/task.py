@@ -205,11 +205,12 @@ def _record_not_executed(doc: dict) -> None:
     )
 
 
-def run_candidates(items: list[tuple[Problem, str, dict]], progress: bool = True) -> list[dict]:
+def run_candidates(items: list[tuple[Problem, str, dict]], progress: bool = True, mode: str = "semantic") -> list[dict]:
     """Execute ``(problem, code, doc)`` candidates in one sandbox call; return one outcome dict per candidate."""
     from codeeff.provenance import record_sandbox
     from codeeff.sandbox import run_jobs
     from codeeff.tasks.gtranseval.harness import build_job
+    from codeeff.tasks.gtranseval.verdict import outcome
 
     prepared = [build_job(problem, code, doc["target_lang"]) for problem, code, doc in items]
     settings = sandbox_settings()
@@ -217,62 +218,7 @@ def run_candidates(items: list[tuple[Problem, str, dict]], progress: bool = True
     if results:
         task = items[0][2].get("task_name") or f"gtranseval_{items[0][2]['source_lang']}2{items[0][2]['target_lang']}"
         record_sandbox(task, backend=results[0].backend, isolation=results[0].isolation)
-    return [outcome(result) for result in results]
-
-
-def outcome(result: Any) -> dict[str, Any]:
-    """Classify a sandbox result into G-TransEval terms, with the failure detail for the sample log."""
-    from codeeff.tasks.gtranseval.harness import MARK
-
-    report = None
-    for line in reversed(result.stdout.splitlines()):
-        if line.startswith(MARK):
-            try:
-                report = json.loads(line[len(MARK) :])
-            except json.JSONDecodeError:
-                report = None
-            break
-    status = result.status_label
-    passed = status == "passed" and bool(report) and report.get("passed") == report.get("total")
-    if status == "passed" and not passed:
-        status, kind = "runtime_error", "runtime_error"  # exited 0 before the tests ran (e.g. sys.exit in the code)
-    elif status == "failed":
-        kind = "wrong_answer"
-    elif status in ("compile_error", "runtime_error", "timeout", "passed"):
-        kind = status
-    elif status in ("cpu_limit",):
-        kind = "timeout"
-    else:
-        kind = "other"
-    if report and report.get("error") in ("syntax", "no_function"):
-        kind = "compile_error"
-    failure = None
-    if not passed:
-        failure = _failure_text(result, report)
-    return {
-        "passed": passed,
-        "status": kind,
-        "sandbox_status": result.status_label,
-        "entry": (report or {}).get("entry"),
-        "tests_passed": (report or {}).get("passed"),
-        "tests_total": (report or {}).get("total"),
-        "failure": failure,
-        "wall_s": result.wall_s,
-        "backend": result.backend,
-    }
-
-
-def _failure_text(result: Any, report: dict | None) -> str:
-    if report and report.get("detail"):
-        return f"{report.get('error')}: {report['detail']}"[:1000]
-    if report and report.get("tests"):
-        for number, test in enumerate(report["tests"]):
-            if not test.get("ok"):
-                if "error" in test:
-                    return f"test {number}: {test['error']}"[:1000]
-                return f"test {number}: got {test.get('got')} expected {test.get('expected')}"[:1000]
-    text = (result.stderr or result.detail or result.stdout or "").strip()
-    return (f"{result.status_label}: " + text[-800:]) if text else result.status_label
+    return [outcome(p, result, mode) for p, result in zip(prepared, results, strict=True)]
 
 
 # --- scoring --------------------------------------------------------------------------------------------------------

@@ -1,0 +1,17 @@
+"""One host-side module per target language: it renders that language's driver (``drivers/``) for a candidate.
+
+Every module exposes ``render(problem, code) -> (files, main file, entry name)``; the files never hold an expected
+value (see :mod:`codeeff.tasks.gtranseval.verdict`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
+
+Renderer = Callable[[Any, str], tuple[dict[str, str], str, "str | None"]]
+
+
+def renderer(language: str) -> Renderer:
+    return import_module(f"codeeff.tasks.gtranseval.languages.{language}").render

@@ -1,0 +1,157 @@
+"""The host's verdict on one executed candidate: parse the driver's records strictly, compare with expected values.
+
+Record protocol v1 (the drivers in ``drivers/`` print it; ``/docs/gtranseval.md`` documents it): every record is one
+stdout line ``@@GTE:<nonce>@@<json>``; other lines are the candidate's own output and are ignored. The JSON object
+is one of ``{"id", "value"}``, ``{"id", "raised"}``, ``{"id", "refused"}`` or ``{"error", "detail"}``.
+
+A sample passes only when the program exited 0, no error record was printed, every test id ``0..n-1`` has exactly
+one record, and every record holds a value equal to the expected value (mode ``semantic`` or ``paper``, see
+:mod:`.values`). A missing, duplicated, unknown-id or malformed record fails the sample; the expected values never
+leave the host, so nothing the candidate prints or patches can make a wrong answer pass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from codeeff.tasks.gtranseval import values
+
+PREFIX = "@@GTE:"
+RECORD_KEYS = ({"id", "value"}, {"id", "raised"}, {"id", "refused"}, {"error", "detail"})
+ERRORS = {"syntax": "compile_error", "no_function": "compile_error", "load": "runtime_error"}
+SANDBOX_KINDS = {
+    "passed": "passed",
+    "failed": "wrong_answer",
+    "compile_error": "compile_error",
+    "runtime_error": "runtime_error",
+    "timeout": "timeout",
+    "cpu_limit": "timeout",
+}
+
+
+@dataclass
+class Records:
+    """What the driver reported: per-test records, error records and every protocol violation found."""
+
+    tests: dict[int, dict] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+
+def parse_records(stdout: str, nonce: str, n_tests: int) -> Records:
+    """The records of ``stdout`` framed with ``nonce`` (strict: every deviation is listed in ``violations``)."""
+    marker = f"{PREFIX}{nonce}@@"
+    found = Records()
+    for line in stdout.split("\n"):
+        if not line.startswith(marker):
+            continue
+        try:
+            record = json.loads(line[len(marker) :])
+        except json.JSONDecodeError:
+            found.violations.append("a record is not valid JSON")
+            continue
+        if not isinstance(record, dict) or set(record) not in RECORD_KEYS:
+            found.violations.append(f"a record has keys {sorted(record) if isinstance(record, dict) else '?'}")
+            continue
+        if "error" in record:
+            if record["error"] not in ERRORS or not isinstance(record["detail"], str):
+                found.violations.append(f"unknown error record {str(record['error'])[:40]!r}")
+            else:
+                found.errors.append(record)
+            continue
+        test_id = record["id"]
+        if type(test_id) is not int or not 0 <= test_id < n_tests:
+            found.violations.append(f"a record names unknown test id {str(test_id)[:40]}")
+            continue
+        if test_id in found.tests:
+            found.violations.append(f"test {test_id} has more than one record")
+            continue
+        problem = _check_record(record)
+        if problem:
+            found.violations.append(f"test {test_id}: {problem}")
+            continue
+        found.tests[test_id] = record
+    return found
+
+
+def _check_record(record: dict) -> str | None:
+    if "value" in record:
+        try:
+            values.check_wire(record["value"])
+        except values.WireError as exc:
+            return str(exc)
+        return None
+    text = record.get("raised", record.get("refused"))
+    return None if isinstance(text, str) else "exception text is not a string"
+
+
+def outcome(prepared: Any, result: Any, mode: str = "semantic") -> dict[str, Any]:
+    """Classify one sandbox result of a :class:`~.harness.Prepared` job into G-TransEval terms (see module doc)."""
+    if mode not in values.MODES:
+        raise ValueError(f"unknown equivalence mode {mode!r} (known: {', '.join(values.MODES)})")
+    problem = prepared.problem
+    n_tests = len(problem.tests)
+    records = parse_records(result.stdout or "", prepared.nonce, n_tests)
+    verdicts = _compare(records, prepared, mode)
+    passed_tests = sum(1 for ok, _ in verdicts.values() if ok)
+    status, failure = _classify(result, records, verdicts, n_tests)
+    return {
+        "passed": status == "passed",
+        "status": status,
+        "sandbox_status": result.status_label,
+        "entry": prepared.entry,
+        "tests_passed": passed_tests,
+        "tests_total": n_tests,
+        "failure": failure,
+        "mode": mode,
+        "wall_s": result.wall_s,
+        "backend": result.backend,
+    }
+
+
+def _compare(records: Records, prepared: Any, mode: str) -> dict[int, tuple[bool, str]]:
+    """test id -> (equal, failure text) for every test that has a record."""
+    problem = prepared.problem
+    out: dict[int, tuple[bool, str]] = {}
+    for test_id, record in records.tests.items():
+        if "value" not in record:
+            what = "raised" if "raised" in record else "inputs refused"
+            out[test_id] = (False, f"test {test_id}: {what}: {record.get('raised', record.get('refused'))}")
+            continue
+        test = problem.tests[test_id]
+        equal, got, expected = values.compare(
+            record["value"], test.expected, problem.return_type, prepared.language, mode
+        )
+        out[test_id] = (equal, f"test {test_id}: got {got[:300]} expected {expected[:300]}")
+    return out
+
+
+def _classify(result: Any, records: Records, verdicts: dict, n_tests: int) -> tuple[str, str | None]:
+    if records.errors:
+        first = records.errors[0]
+        return ERRORS[first["error"]], f"{first['error']}: {first['detail']}"[:1000]
+    label = result.status_label
+    if label != "passed":
+        kind = SANDBOX_KINDS.get(label, "other")
+        if kind == "wrong_answer":
+            kind = "runtime_error"  # drivers never exit 3: the candidate ended the process itself
+        text = (result.stderr or result.detail or "").strip()
+        return kind, (f"{label}: " + text[-800:]) if text else label
+    if records.violations:
+        return "runtime_error", "malformed driver output: " + "; ".join(records.violations[:3])
+    missing = [i for i in range(n_tests) if i not in records.tests]
+    if missing:
+        return "runtime_error", (
+            f"no record for test {missing[0]} ({len(missing)} of {n_tests} missing): the program ended before "
+            "the driver reported every test"
+        )
+    if any("refused" in r for r in records.tests.values()):
+        first = next(i for i in range(n_tests) if "refused" in records.tests[i])
+        return "compile_error", verdicts[first][1][:1000]
+    failing = [i for i in range(n_tests) if not verdicts[i][0]]
+    if not failing:
+        return "passed", None
+    raised = [i for i in failing if "raised" in records.tests[i]]
+    return ("runtime_error" if raised else "wrong_answer"), verdicts[(raised or failing)[0]][1][:1000]
