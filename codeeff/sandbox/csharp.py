@@ -111,9 +111,18 @@ def run_argv(limits: Limits, build_dir: str, args: tuple[str, ...]) -> list[str]
     return [MONO, f"--gc-params=max-heap-size={heap}m", f"{build_dir}/{OUTPUT_NAME}", *args]
 
 
-def compile_argv(sources: list[str], build_dir: str) -> list[str]:
+def entry_flags(main: str, sources: list[str]) -> list[str]:
+    """Entry point of a multi-file job: the class named after the main file (``GteDriver.cs`` -> ``GteDriver``), so
+    a ``Main`` in another file cannot take over; a one-file job lets mcs find its ``Main``."""
+    if len(sources) < 2:
+        return []
+    return [f"-main:{main.rsplit('.', 1)[0]}"]
+
+
+def compile_argv(sources: list[str], build_dir: str, main: str) -> list[str]:
     """A one-shot mcs command (the Docker backend; local backends use the warm server)."""
-    return [MONO, MCS_EXE, *MCS_FLAGS, f"-out:{build_dir}/{OUTPUT_NAME}", *sources]
+    names = [source.rsplit("/", 1)[-1] for source in sources]
+    return [MONO, MCS_EXE, *MCS_FLAGS, *entry_flags(main, names), f"-out:{build_dir}/{OUTPUT_NAME}", *sources]
 
 
 def server_dir(base: Path) -> Path:
@@ -155,14 +164,16 @@ class CscCompiler:
                 self.cgroup.kill_all()
         self.server = JavacServer(self._start, self._stop)
 
-    def compile(self, job_dir: Path, sources: list[str], timeout: float) -> Result | None:
+    def compile(self, job_dir: Path, sources: list[str], timeout: float, main: str) -> Result | None:
         """None on success (``job_dir/build/main.exe`` written), else the compile_error / sandbox_error result."""
         from codeeff.sandbox.javac_server import CompileTimeout
 
         inside = f"{self.backend._javac_work_prefix()}/{job_dir.name}"
         try:
             ok, diagnostics = self.server.compile(
-                f"{inside}/build/{OUTPUT_NAME}", [f"{inside}/src/{s}" for s in sources], timeout
+                f"{inside}/build/{OUTPUT_NAME}",
+                [*entry_flags(main, sources), *(f"{inside}/src/{s}" for s in sources)],
+                timeout,
             )
         except CompileTimeout:
             return Result(Status.COMPILE_ERROR, detail=f"mcs timed out after {timeout:g}s")

@@ -75,7 +75,7 @@ class LanguageSpec:
         if self.name == "java":
             return [f"{JAVA_HOME}/bin/javac", *JAVAC_FLAGS, "-d", build_dir, *sources]
         if self.name == "csharp":
-            return csharp.compile_argv(sources, build_dir)
+            return csharp.compile_argv(sources, build_dir, job.main)
         raise ValueError(f"{self.name} is not compiled")
 
 

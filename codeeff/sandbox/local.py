@@ -235,7 +235,7 @@ class LocalBackend:
         if spec.name == "csharp":
             if self._csc is None:
                 self._csc = CscCompiler(self)
-            return build, self._csc.compile(job_dir, sources, timeout)
+            return build, self._csc.compile(job_dir, sources, timeout, job.main)
         step = Step(
             argv=spec.compile_argv(job, "/work/src", "/work/build"),
             limits=Limits(**{**COMPILE_LIMITS.as_dict(), "wall_s": timeout}),

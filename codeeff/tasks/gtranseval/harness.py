@@ -29,8 +29,9 @@ from typing import Any
 from codeeff.tasks.gtranseval import entry as entry_mod
 from codeeff.tasks.gtranseval.problems import Problem
 
-EXECUTABLE = ("python", "java", "cpp", "javascript")
+EXECUTABLE = ("python", "java", "cpp", "javascript", "csharp")
 PROTOCOL = 1
+STDIN_LANGUAGES = ("csharp",)  # drivers that read the nonce line and the input document from stdin
 DRIVER_VERSION = "gte-driver-1.0"  # bump on any driver change: it is part of every job's files (the cache key)
 NONCE_FILE = "gte_nonce"
 INPUT_FILE = "gte_input.json"
@@ -104,5 +105,8 @@ def build_job(problem: Problem, code: str, language: str, limits: Any = None) ->
         raise ValueError(f"no test harness for target language {language!r} (executable: {', '.join(EXECUTABLE)})")
     files, main, entry = renderer(language)(problem, code)
     nonce = nonce_for(language, files)
+    if language in STDIN_LANGUAGES:  # job files reach only the compiler: nonce and inputs come on stdin
+        stdin = nonce + "\n" + files.pop(INPUT_FILE)
+        return Prepared(Job(language, files, main, stdin=stdin, limits=limits), entry, problem, language, nonce)
     files = {**files, NONCE_FILE: nonce + "\n"}
     return Prepared(Job(language, files, main, limits=limits), entry, problem, language, nonce)
