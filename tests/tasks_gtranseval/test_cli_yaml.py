@@ -17,6 +17,30 @@ def test_gold_check_and_parity_json(data_dir, capsys, monkeypatch, tmp_path):
     # codeeff agrees with the paper on every one of these 12 verdicts (and on all 2,800 of the full parity run).
     assert row["model"] == "codet5-100" and row["total"] == 12
     assert row["agree"] == 12 and row["disagreements"] == []
+    assert row["direction"] == "java2py" and row["mode"] == "semantic"
+
+
+def test_parity_other_directions_and_modes(data_dir, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("CODEEFF_CACHE_DIR", str(tmp_path))
+    args = ["parity", "--direction", "java2js", "--models", "codet5-full", "--limit", "10", "--json"]
+    assert cli.main([*args, "--mode", "paper", "--data-dir", str(data_dir)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["direction"] == "java2js" and row["mode"] == "paper" and row["total"] == 10
+    assert row["agree"] == 10, row["disagreements"]
+    assert cli.main(["parity", "--direction", "py2xx", "--data-dir", str(data_dir)]) == 2
+    assert "unknown direction 'py2xx'" in capsys.readouterr().err
+
+
+def test_equivalence_mode_is_validated_and_signed(monkeypatch):
+    import pytest
+
+    from codeeff.tasks.gtranseval import verdict
+
+    monkeypatch.setenv(verdict.MODE_ENV, "paper")
+    assert verdict.equivalence_mode() == "paper" and "mode:paper" in verdict.ca_signature("paper")
+    monkeypatch.setenv(verdict.MODE_ENV, "lenient")
+    with pytest.raises(ValueError, match="not an equivalence mode"):
+        verdict.equivalence_mode()
 
 
 def test_committed_yamls_are_the_generator_output_and_index(tmp_path):

@@ -1,10 +1,11 @@
 """``codeeff gtranseval``: the gold self-check and the parity report.
 
     codeeff gtranseval check --tgt python [--json] [--limit N] [--data-dir DIR]
-    codeeff gtranseval parity [--models codet5-full,transcoder] [--limit N] [--json]
+    codeeff gtranseval parity [--direction java2py|all] [--models codet5-full,transcoder] [--mode semantic|paper]
+                              [--limit N] [--json]
 
 ``check`` runs every reference solution of a target language against its unit tests in the sandbox (exit 1 if any
-fails); ``parity`` re-scores the paper's published Java->Python translations and compares with its verdicts.
+fails); ``parity`` re-scores the paper's published translations of a direction and compares with its verdicts.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="run the reference solutions of a target language against their tests")
     check.add_argument("--tgt", required=True, help="python, java, cpp, javascript (py/js accepted); C# has no harness")
-    parity = sub.add_parser("parity", help="agreement with the paper's java2py unit-test verdicts")
-    parity.add_argument("--models", help="comma-separated model folders (default: all with java2py verdicts)")
+    parity = sub.add_parser("parity", help="agreement with the paper's published unit-test verdicts")
+    parity.add_argument(
+        "--direction", default="java2py", help="SRC2TGT (py, java, cpp, js, cs) or 'all' (default java2py)"
+    )
+    parity.add_argument("--models", help="comma-separated model folders (default: all with verdicts for the direction)")
+    parity.add_argument("--mode", choices=("semantic", "paper"), default="semantic", help="equivalence mode")
     for p in (check, parity):
         p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
         p.add_argument("--limit", type=int, help="only the first N problems (Type order)")
@@ -88,12 +93,13 @@ def _print_check(report: dict) -> None:
 
 
 def _print_parity(rows: list[dict]) -> None:
-    header = f"{'model':<16}{'n':>5}{'paper CA':>10}{'codeeff CA':>12}{'agree':>8}{'agreement':>11}"
-    print("Parity with G-TransEval's published java2py verdicts")
+    header = f"{'direction':<10}{'mode':<9}{'model':<16}{'n':>5}{'paper CA':>10}{'codeeff CA':>12}{'agree':>8}{'agreement':>11}"
+    print("Parity with G-TransEval's published unit-test verdicts")
     print(header)
     for r in rows:
         print(
-            f"{r['model']:<16}{r['total']:>5}{r['paper_ca']:>10.4f}{r['ours_ca']:>12.4f}{r['agree']:>8}{r['agreement']:>11.4f}"
+            f"{r['direction']:<10}{r['mode']:<9}{r['model']:<16}{r['total']:>5}{r['paper_ca']:>10.4f}"
+            f"{r['ours_ca']:>12.4f}{r['agree']:>8}{r['agreement']:>11.4f}"
         )
     for r in rows:
         for d in r["disagreements"]:
@@ -107,10 +113,18 @@ def main(argv: list[str]) -> int:
         report = gold_check(args.tgt, args.data_dir, args.limit, progress)
         print(json.dumps(report, indent=2)) if args.json else _print_check(report)
         return 0 if report["passed"] == report["total"] else 1
-    from codeeff.tasks.gtranseval.parity import run
+    from codeeff.tasks.gtranseval.parity import published_directions, run
 
     models = [m.strip() for m in args.models.split(",")] if args.models else None
-    rows = [r.as_dict() for r in run(models, args.data_dir, args.limit, progress)]
+    directions = published_directions(args.data_dir) if args.direction == "all" else [args.direction]
+    rows = []
+    for direction in directions:
+        try:
+            found = run(models, args.data_dir, args.limit, progress, direction=direction, mode=args.mode)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"codeeff gtranseval parity: {exc}", file=sys.stderr)
+            return 2
+        rows += [r.as_dict() for r in found]
     print(json.dumps(rows, indent=2)) if args.json else _print_parity(rows)
     return 0
 

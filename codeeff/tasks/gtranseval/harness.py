@@ -33,7 +33,8 @@ EXECUTABLE = ("python", "java", "cpp", "javascript", "csharp")
 PROTOCOL = 1
 STDIN_LANGUAGES = ("csharp",)  # drivers that read the nonce line and the input document from stdin
 DRIVER_VERSION = "gte-driver-1.0"  # bump on any driver change: it is part of every job's files (the cache key)
-NONCE_FILE = "gte_nonce"
+NONCE_FILE = "gte_nonce"  # interpreted targets: the driver reads and deletes it before loading the candidate
+NONCE_ON_STDIN = ("java", "cpp")  # compiled targets run without their job files: the nonce is stdin's first line
 INPUT_FILE = "gte_input.json"
 _KEY_FILE = "gtranseval-record-key"
 
@@ -47,6 +48,7 @@ class Prepared:
     problem: Problem
     language: str
     nonce: str
+    paper_failure: str | None = None  # mode paper: why the paper's template would not compile the candidate
 
 
 def preferred_names(problem: Problem) -> list[str]:
@@ -96,17 +98,30 @@ def nonce_for(language: str, files: dict[str, str]) -> str:
     return hmac.new(_record_key(), payload, hashlib.sha256).hexdigest()[:32]
 
 
-def build_job(problem: Problem, code: str, language: str, limits: Any = None) -> Prepared:
-    """The sandbox job testing ``code`` (a ``language`` translation of ``problem``)."""
+def build_job(problem: Problem, code: str, language: str, limits: Any = None, mode: str = "semantic") -> Prepared:
+    """The sandbox job testing ``code`` (a ``language`` translation of ``problem``) in equivalence ``mode``."""
     from codeeff.sandbox import Job
+    from codeeff.tasks.gtranseval import paper
     from codeeff.tasks.gtranseval.languages import renderer
 
     if language not in EXECUTABLE:
         raise ValueError(f"no test harness for target language {language!r} (executable: {', '.join(EXECUTABLE)})")
-    files, main, entry = renderer(language)(problem, code)
+    paper_failure = None
+    if mode == "paper":
+        chosen = paper.entry(code, language)
+        paper_failure = paper.static_failure(code, language, chosen)
+    else:
+        try:
+            chosen = choose(problem, code, language)
+        except SyntaxError:
+            chosen = None  # the Python driver reports the syntax error itself, with line and message
+    files, main = renderer(language)(problem, code, chosen, mode)
+    entry = chosen and chosen.name
     nonce = nonce_for(language, files)
-    if language in STDIN_LANGUAGES:  # job files reach only the compiler: nonce and inputs come on stdin
-        stdin = nonce + "\n" + files.pop(INPUT_FILE)
-        return Prepared(Job(language, files, main, stdin=stdin, limits=limits), entry, problem, language, nonce)
-    files = {**files, NONCE_FILE: nonce + "\n"}
-    return Prepared(Job(language, files, main, limits=limits), entry, problem, language, nonce)
+    if language in STDIN_LANGUAGES:  # the nonce line, then the input document (the job's files reach only mcs)
+        job = Job(language, files, main, stdin=nonce + "\n" + files.pop(INPUT_FILE), limits=limits)
+    elif language in NONCE_ON_STDIN:
+        job = Job(language, files, main, stdin=nonce + "\n", limits=limits)
+    else:
+        job = Job(language, {**files, NONCE_FILE: nonce + "\n"}, main, limits=limits)
+    return Prepared(job, entry, problem, language, nonce, paper_failure)

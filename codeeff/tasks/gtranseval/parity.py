@@ -1,9 +1,10 @@
-"""Parity with the paper: re-score the published Java->Python translations and compare with the published verdicts.
+"""Parity with the paper: re-score published translations and compare with the paper's per-sample verdicts.
 
-``G-TransEval/Results`` holds other models' translations (``translation_results``) and the per-sample unit-test
-verdicts of G-TransEval's TestRunner (``unit_test_results/<model>/l<Type>_java2py.json``). Every model that has both
-for java2py is re-scored with codeeff's harness; each disagreement is listed with a cause, found by also replaying
-the paper's runner's known behaviours (:func:`their_view`):
+``G-TransEval/Results`` holds models' translations (``translation_results``) and the per-sample unit-test verdicts
+of G-TransEval's TestRunner (``unit_test_results/<model>/l<Type>_<src>2<tgt>.json``). Every (model, direction) with
+both, for an executable target (python, java, cpp, javascript), can be re-scored with codeeff's harness in either
+equivalence mode (``semantic`` or ``paper``, see :mod:`.values`); each disagreement is listed with a cause, found by
+also replaying the paper's runner's known behaviours:
 
 - ``first-function rename``: TestRunner renames the *first* function to ``testfunc``, so a helper defined before the
   entry point is called by the tests instead (it fails there, passes here);
@@ -23,12 +24,16 @@ from codeeff.tasks.gtranseval.detokenize import detokenize
 from codeeff.tasks.gtranseval.problems import TYPES, Problem, load_problems
 
 DIRECTION = "java2py"
+SHORT_TO_LANGUAGE = {"py": "python", "java": "java", "cpp": "cpp", "js": "javascript", "cs": "csharp"}
+EXECUTABLE_TARGETS = ("py", "java", "cpp", "js")
 DELIMITER_FORMATS = {"transcoder": "***Example ends here:", "transcoder-st": "***Example ends here:"}
 
 
 @dataclass
 class ModelParity:
     model: str
+    direction: str = DIRECTION
+    mode: str = "semantic"
     total: int = 0
     paper_passed: int = 0
     ours_passed: int = 0
@@ -38,6 +43,8 @@ class ModelParity:
     def as_dict(self) -> dict:
         return {
             "model": self.model,
+            "direction": self.direction,
+            "mode": self.mode,
             "total": self.total,
             "paper_ca": round(self.paper_passed / self.total, 4) if self.total else None,
             "ours_ca": round(self.ours_passed / self.total, 4) if self.total else None,
@@ -53,24 +60,40 @@ def results_root(data_dir: str | Path | None = None) -> Path:
     return resolve_data_dir("gtranseval_results", data_dir) / "gtranseval" / "G-TransEval" / "Results"
 
 
-def parity_models(data_dir: str | Path | None = None) -> list[str]:
-    """Models with both published java2py translations and java2py verdicts for all four Types."""
+def split_direction(direction: str) -> tuple[str, str]:
+    """``"py2java"`` -> ``("python", "java")`` (G-TransEval's short names)."""
+    source, _, target = direction.partition("2")
+    if source not in SHORT_TO_LANGUAGE or target not in SHORT_TO_LANGUAGE or source == target:
+        raise ValueError(f"unknown direction {direction!r} (form SRC2TGT with {', '.join(SHORT_TO_LANGUAGE)})")
+    return SHORT_TO_LANGUAGE[source], SHORT_TO_LANGUAGE[target]
+
+
+def parity_models(data_dir: str | Path | None = None, direction: str = DIRECTION) -> list[str]:
+    """Models with both published translations and verdicts (all four Types) for ``direction``."""
     root = results_root(data_dir)
     found = []
     for model_dir in sorted((root / "unit_test_results").iterdir()):
-        has_verdicts = all((model_dir / f"l{t}_{DIRECTION}.json").is_file() for t in TYPES)
-        if has_verdicts and _translation_file(root, model_dir.name).is_file():
+        has_verdicts = all((model_dir / f"l{t}_{direction}.json").is_file() for t in TYPES)
+        if has_verdicts and _translation_file(root, model_dir.name, direction).is_file():
             found.append(model_dir.name)
     return found
 
 
-def _translation_file(root: Path, model: str) -> Path:
-    return root / "translation_results" / f"{model}-results" / f"{DIRECTION}.txt"
+def published_directions(data_dir: str | Path | None = None) -> list[str]:
+    """Every direction with an executable target that at least one model has published verdicts for."""
+    root = results_root(data_dir) / "unit_test_results"
+    names = {p.name.split("_", 1)[1].removesuffix(".json") for p in root.glob("*/l1_*.json")}
+    return sorted(d for d in names if d.partition("2")[2] in EXECUTABLE_TARGETS and parity_models(data_dir, d))
 
 
-def translations(model: str, data_dir: str | Path | None = None) -> list[str]:
-    """The model's 400 translations as Python code (tokenized files are detokenized)."""
-    path = _translation_file(results_root(data_dir), model)
+def _translation_file(root: Path, model: str, direction: str = DIRECTION) -> Path:
+    return root / "translation_results" / f"{model}-results" / f"{direction}.txt"
+
+
+def translations(model: str, data_dir: str | Path | None = None, direction: str = DIRECTION) -> list[str]:
+    """The model's 400 translations as target-language code (tokenized files are detokenized)."""
+    target = split_direction(direction)[1]
+    path = _translation_file(results_root(data_dir), model, direction)
     text = path.read_text(encoding="utf-8")
     if model in DELIMITER_FORMATS:
         marker = DELIMITER_FORMATS[model]
@@ -86,22 +109,27 @@ def translations(model: str, data_dir: str | Path | None = None) -> list[str]:
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        codes = [detokenize(line, "python") if line.strip() else "\n" for line in lines]
+        codes = [detokenize(line, target) if line.strip() else "\n" for line in lines]
     if len(codes) != 400:
         raise ValueError(f"{path}: expected 400 translations, found {len(codes)}")
     return codes
 
 
-def verdicts(model: str, data_dir: str | Path | None = None) -> dict[tuple[int, str], bool]:
-    """(Type, problem id) -> passed, from the paper's per-sample verdict files."""
+def verdicts(model: str, data_dir: str | Path | None = None, direction: str = DIRECTION) -> dict[tuple[int, str], str]:
+    """(Type, problem id) -> the paper's status (AllPassed, CompilationPassed, CompilationFailed)."""
     root = results_root(data_dir) / "unit_test_results" / model
     out = {}
     for type_ in TYPES:
-        path = root / f"l{type_}_{DIRECTION}.json"
+        path = root / f"l{type_}_{direction}.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        for pid, verdict in data["python"]["results"].items():
-            out[(type_, pid)] = verdict in ("AllPassed", "Pass")
+        (results,) = [block["results"] for block in data.values()]
+        for pid, verdict in results.items():
+            out[(type_, pid)] = verdict
     return out
+
+
+def paper_passed(status: str) -> bool:
+    return status in ("AllPassed", "Pass")
 
 
 def their_first_function(code: str) -> str | None:
@@ -113,24 +141,24 @@ def their_first_function(code: str) -> str | None:
     return None
 
 
-def explain(problem: Problem, code: str, ours: dict, paper_passed: bool) -> str:
+def explain(problem: Problem, code: str, ours: dict, paper_status: str, language: str = "python") -> str:
     """A cause for one disagreement (see the module docstring)."""
-    from codeeff.tasks.gtranseval.entry import python_functions
+    from codeeff.tasks.gtranseval.entry import functions as list_functions
 
     try:
-        functions = python_functions(code)
+        functions = list_functions(code, language)
     except SyntaxError:
         functions = []
     first = their_first_function(code)
     chosen = ours.get("entry")
-    if not paper_passed and ours["passed"]:
+    if not paper_passed(paper_status) and ours["passed"]:
         if functions and first is not None and first.strip() != chosen:
             return (
                 f"first-function rename: TestRunner tests '{first.strip()}' (first function), codeeff tests '{chosen}'"
             )
         if first is not None and sum(tok == first for tok in code.split()) > 1 + _calls(code, first):
             return f"name collision: TestRunner renames every '{first}' token, not only the function"
-        return "paper failed, codeeff passed: " + _hint(code)
+        return f"paper {paper_status}, codeeff passed: " + _hint(code)
     return f"paper passed, codeeff {ours['status']}: {ours.get('failure') or ''}"[:400]
 
 
@@ -146,28 +174,31 @@ def _hint(code: str) -> str:
 
 
 def run(models: list[str] | None = None, data_dir: str | Path | None = None, limit: int | None = None,
-        progress: bool = True) -> list[ModelParity]:  # fmt: skip
+        progress: bool = True, direction: str = DIRECTION, mode: str = "semantic") -> list[ModelParity]:  # fmt: skip
     from codeeff.tasks.gtranseval.task import run_candidates
 
+    source, target = split_direction(direction)
     problems = load_problems(data_dir)[: limit or None]
-    chosen = models or parity_models(data_dir)
+    chosen = models or parity_models(data_dir, direction)
+    if not chosen:
+        raise ValueError(f"no model has published translations and verdicts for {direction}")
     items, keys = [], []
     for model in chosen:
-        codes = translations(model, data_dir)
+        codes = translations(model, data_dir, direction)
         for problem in problems:
-            doc = {"target_lang": "python", "source_lang": "java", "task_name": "gtranseval_parity"}
+            doc = {"target_lang": target, "source_lang": source, "task_name": "gtranseval_parity"}
             items.append((problem, codes[problem.index], doc))
             keys.append(model)
-    outcomes = run_candidates(items, progress=progress)
-    table = {m: ModelParity(m) for m in chosen}
-    paper = {m: verdicts(m, data_dir) for m in chosen}
+    outcomes = run_candidates(items, progress=progress, mode=mode)
+    table = {m: ModelParity(m, direction, mode) for m in chosen}
+    paper = {m: verdicts(m, data_dir, direction) for m in chosen}
     for (problem, code, _), model, ours in zip(items, keys, outcomes, strict=True):
         row = table[model]
-        passed_paper = paper[model][(problem.type, problem.id)]
+        status = paper[model][(problem.type, problem.id)]
         row.total += 1
-        row.paper_passed += passed_paper
+        row.paper_passed += paper_passed(status)
         row.ours_passed += ours["passed"]
-        if passed_paper == ours["passed"]:
+        if paper_passed(status) == ours["passed"]:
             row.agree += 1
         else:
             row.disagreements.append(
@@ -175,9 +206,9 @@ def run(models: list[str] | None = None, data_dir: str | Path | None = None, lim
                     "index": problem.index,
                     "type": problem.type,
                     "id": problem.id,
-                    "paper": "pass" if passed_paper else "fail",
+                    "paper": status,
                     "codeeff": ours["status"],
-                    "cause": explain(problem, code, ours, passed_paper),
+                    "cause": explain(problem, code, ours, status, target),
                 }
             )
     return [table[m] for m in chosen]

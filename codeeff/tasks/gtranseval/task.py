@@ -205,19 +205,22 @@ def _record_not_executed(doc: dict) -> None:
     )
 
 
-def run_candidates(items: list[tuple[Problem, str, dict]], progress: bool = True, mode: str = "semantic") -> list[dict]:
+def run_candidates(
+    items: list[tuple[Problem, str, dict]], progress: bool = True, mode: str | None = None
+) -> list[dict]:
     """Execute ``(problem, code, doc)`` candidates in one sandbox call; return one outcome dict per candidate."""
     from codeeff.provenance import record_sandbox
     from codeeff.sandbox import run_jobs
     from codeeff.tasks.gtranseval.harness import build_job
-    from codeeff.tasks.gtranseval.verdict import outcome
+    from codeeff.tasks.gtranseval.verdict import ca_signature, equivalence_mode, outcome
 
-    prepared = [build_job(problem, code, doc["target_lang"]) for problem, code, doc in items]
+    mode = mode or equivalence_mode()
+    prepared = [build_job(problem, code, doc["target_lang"], mode=mode) for problem, code, doc in items]
     settings = sandbox_settings()
     results = run_jobs([p.job for p in prepared], progress=progress, **settings)
     if results:
         task = items[0][2].get("task_name") or f"gtranseval_{items[0][2]['source_lang']}2{items[0][2]['target_lang']}"
-        record_sandbox(task, backend=results[0].backend, isolation=results[0].isolation)
+        record_sandbox(task, backend=results[0].backend, isolation=results[0].isolation, ca=ca_signature(mode))
     return [outcome(p, result, mode) for p, result in zip(prepared, results, strict=True)]
 
 

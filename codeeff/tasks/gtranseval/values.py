@@ -139,7 +139,7 @@ class Unequal(Exception):
 def _number(value: float | int) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
-    text = "%.6f" % value  # noqa: UP031 (the 6-decimal format is the definition)
+    text = _fixed6(value)
     return "0.000000" if text == "-0.000000" else text
 
 
@@ -218,8 +218,11 @@ def _paper_join(open_: str, items: list[str], close: str) -> str:
     return open_ + "".join(item + "," for item in items)[:-1] + close if items else close
 
 
-def _fixed6(value: float) -> str:
-    return "%.6f" % value  # noqa: UP031
+def _fixed6(value: float | int) -> str:
+    try:
+        return "%.6f" % value  # noqa: UP031 (the 6-decimal format is the definition; ints convert to float)
+    except OverflowError:
+        raise Unequal(f"number too large for a double ({str(value)[:40]}...)") from None
 
 
 def paper_text(value: list, language: str) -> str:

@@ -13,6 +13,7 @@ leave the host, so nothing the candidate prints or patches can make a wrong answ
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,24 @@ SANDBOX_KINDS = {
     "timeout": "timeout",
     "cpu_limit": "timeout",
 }
+
+
+MODE_ENV = "CODEEFF_GTRANSEVAL_MODE"
+
+
+def equivalence_mode() -> str:
+    """The equivalence mode of task runs: ``CODEEFF_GTRANSEVAL_MODE`` (``semantic`` when unset)."""
+    mode = os.environ.get(MODE_ENV, "").strip() or "semantic"
+    if mode not in values.MODES:
+        raise ValueError(f"{MODE_ENV}={mode!r} is not an equivalence mode (known: {', '.join(values.MODES)})")
+    return mode
+
+
+def ca_signature(mode: str) -> str:
+    """What determines a CA number: the equivalence mode, the record protocol and the driver version."""
+    from codeeff.tasks.gtranseval.harness import DRIVER_VERSION, PROTOCOL
+
+    return f"ca|mode:{mode}|protocol:{PROTOCOL}|driver:{DRIVER_VERSION}|verdict:host"
 
 
 @dataclass
@@ -97,6 +116,8 @@ def outcome(prepared: Any, result: Any, mode: str = "semantic") -> dict[str, Any
     verdicts = _compare(records, prepared, mode)
     passed_tests = sum(1 for ok, _ in verdicts.values() if ok)
     status, failure = _classify(result, records, verdicts, n_tests)
+    if mode == "paper" and getattr(prepared, "paper_failure", None):
+        status, failure = "compile_error", prepared.paper_failure
     return {
         "passed": status == "passed",
         "status": status,
@@ -121,9 +142,12 @@ def _compare(records: Records, prepared: Any, mode: str) -> dict[int, tuple[bool
             out[test_id] = (False, f"test {test_id}: {what}: {record.get('raised', record.get('refused'))}")
             continue
         test = problem.tests[test_id]
-        equal, got, expected = values.compare(
-            record["value"], test.expected, problem.return_type, prepared.language, mode
-        )
+        try:
+            equal, got, expected = values.compare(
+                record["value"], test.expected, problem.return_type, prepared.language, mode
+            )
+        except (ValueError, OverflowError, RecursionError) as exc:  # e.g. an int of more digits than Python reads
+            equal, got, expected = False, f"<unreadable value: {exc}>"[:300], str(test.expected)
         out[test_id] = (equal, f"test {test_id}: got {got[:300]} expected {expected[:300]}")
     return out
 

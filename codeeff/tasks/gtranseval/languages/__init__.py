@@ -1,7 +1,7 @@
 """One host-side module per target language: it renders that language's driver (``drivers/``) for a candidate.
 
-Every module exposes ``render(problem, code) -> (files, main file, entry name)``; the files never hold an expected
-value (see :mod:`codeeff.tasks.gtranseval.verdict`).
+Every module exposes ``render(problem, code, chosen entry or None, mode) -> (files, main file)``; the files never
+hold an expected value (see :mod:`codeeff.tasks.gtranseval.verdict`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
-Renderer = Callable[[Any, str], tuple[dict[str, str], str, "str | None"]]
+Renderer = Callable[[Any, str, Any, str], tuple[dict[str, str], str]]
 
 
 def renderer(language: str) -> Renderer:

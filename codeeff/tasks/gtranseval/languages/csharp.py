@@ -97,8 +97,7 @@ def candidate_source(code: str) -> tuple[str, str | None]:
     return prelude + "\n".join(usings) + "\n\n" + body + "\n", wrapper if members else None
 
 
-def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None]:
-    chosen = harness.choose(problem, code, "csharp")
+def render(problem: Problem, code: str, chosen: entry_mod.FunctionInfo | None, mode: str) -> tuple[dict[str, str], str]:
     source, wrapper = candidate_source(code)
     entry: dict[str, Any] | None = None
     if chosen is not None:
@@ -111,7 +110,7 @@ def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None
         CANDIDATE_FILE: source,
         harness.INPUT_FILE: harness.input_document(problem, entry, tests),
     }
-    return files, DRIVER_FILE, chosen and chosen.name
+    return files, DRIVER_FILE
 
 
 # --- paper mode -----------------------------------------------------------------------------------------------------

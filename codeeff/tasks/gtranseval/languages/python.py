@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from codeeff.tasks.gtranseval import harness, values
+from codeeff.tasks.gtranseval.entry import FunctionInfo
 from codeeff.tasks.gtranseval.problems import Problem
 
 
-def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None]:
-    try:
-        chosen = harness.choose(problem, code, "python")
-    except SyntaxError:
-        chosen = None  # the driver reports the syntax error itself, with line and message
+def render(problem: Problem, code: str, chosen: FunctionInfo | None, mode: str) -> tuple[dict[str, str], str]:
     entry = None if chosen is None else {"name": chosen.name, "owner": chosen.owner, "static": chosen.is_static}
     tests = [
         [values.wire_input(p, s) for p, s in zip(t.params, problem.params_type, strict=True)] for t in problem.tests
@@ -20,4 +17,4 @@ def render(problem: Problem, code: str) -> tuple[dict[str, str], str, str | None
         "candidate.py": code,
         harness.INPUT_FILE: harness.input_document(problem, entry, tests),
     }
-    return files, "main.py", chosen and chosen.name
+    return files, "main.py"
