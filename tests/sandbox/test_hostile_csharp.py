@@ -78,3 +78,26 @@ def test_hostile_csharp_program(path, header, hostile_env):
     [after] = run_jobs([Job.single("csharp", 'class M { static void Main() { System.Console.Write("still working"); } }')],
                        cache=False, progress=False)  # fmt: skip
     assert after.status is Status.PASSED and after.stdout == "still working", after
+
+
+DOCKER_SAMPLE = ("CsSockets.cs", "CsReadSecret.cs", "CsMemoryBomb.cs", "CsCompileError.cs", "CsForkBomb.cs")
+
+
+def test_docker_backend_runs_csharp(hostile_env):
+    from codeeff.sandbox.docker_backend import probe
+
+    if not probe().available:
+        pytest.skip(f"Docker backend not available: {probe().reason}")
+    two_files = Job("csharp", {"Prog.cs": "class Prog { static void Main() { System.Console.Write(Other.Read()); } }",
+                               "Other.cs": "static class Other { public static string Read() { return "
+                                           "System.Console.In.ReadToEnd().ToUpper(); } static void Main() {} }"},
+                    "Prog.cs", stdin="via docker")  # fmt: skip
+    programs = [(path, header) for path, header in CORPUS if path.name in DOCKER_SAMPLE]
+    jobs = [two_files] + [Job("csharp", {p.name: p.read_text()}, p.name, args=hostile_env.args) for p, _ in programs]
+    first, *rest = run_jobs(jobs, backend="docker", cache=False, progress=False)
+    assert (first.status, first.stdout) == (Status.PASSED, "VIA DOCKER"), first.stderr  # -main picks Prog.cs's class
+    for (path, header), result in zip(programs, rest, strict=True):
+        report = f"{path.name}: {result.status_label} {result.detail}\n{result.stdout[-500:]}"
+        assert result.backend == "docker" and result.status_label == header["expect"], report
+        assert "LEAK" not in result.stdout and hostile_env.secret not in result.stdout + result.stderr, report
+    assert hostile_env.intrusions() == []
