@@ -14,6 +14,7 @@ pytestmark = pytest.mark.skipif(mono_available() is not None, reason=str(mono_av
 ADD = 7  # int Add(int x, int y)
 SUM_PRODUCT = 130  # List<int> SumProduct(List<int> numbers)
 TRIANGLE = 5  # double TriangleArea(double a, double h)
+MEAN_DEVIATION = 128  # double MeanAbsoluteDeviation(List<double> numbers)
 
 
 def _run(problems, cases, mode="semantic"):
@@ -40,14 +41,21 @@ def test_typings_accepted_and_refused(problems):
         ),  # template 1, through an interface
         (SUM_PRODUCT, "List<int> SumProduct(List<long> xs) { return new List<int>(); }"),  # List<int> is no List<long>
         (TRIANGLE, "double TriangleArea(float a, float h) { return a * h / 2; }"),  # double -> float: refused
+        (
+            MEAN_DEVIATION,
+            "double MeanAbsoluteDeviation(double[] xs) { double m = xs.Average(); "
+            "return xs.Select(x => Math.Abs(x - m)).Average(); }",
+        ),  # template 2, scalar result
     ]
     semantic = _run(problems, cases)
-    assert [o["passed"] for o in semantic] == [True, True, True, True, True, True, False, False], semantic
+    assert [o["passed"] for o in semantic] == [True, True, True, True, True, True, False, False, True], semantic
     assert semantic[6]["status"] == "compile_error" and "do not convert" in semantic[6]["failure"]
     assert semantic[7]["status"] == "compile_error"
     paper = _run(problems, cases, mode="paper")
-    # The paper's serializer throws on long, and on arrays (not List<T>); int and double print as the literals do.
-    assert [o["passed"] for o in paper] == [True, False, False, True, False, True, False, False], paper
+    # The paper's serializer throws on long and on arrays (not List<T>), and its array template writes an expected
+    # list as an array (so an array-typed candidate with a list result always fails there); a scalar result passes.
+    assert [o["passed"] for o in paper] == [True, False, False, True, False, True, False, False, True], paper
+    assert "array template" in paper[4]["failure"]
 
 
 def test_wrong_answers_and_exceptions(problems):

@@ -1,7 +1,8 @@
 """C# target: ``drivers/GteDriver.cs`` compiled with ``Candidate.cs``; nonce and inputs reach the driver on stdin.
 
 ``Candidate.cs`` is the candidate under the namespaces G-TransEval's C# runner has in scope (its template's
-``using`` lines plus dotnet-script's default imports, so ``arr.Min()`` works as it did there). Top-level members
+``using`` lines plus dotnet-script's default imports, so ``arr.Min()`` works as it did there), after :func:`downlevel` (two C# 8 forms mcs cannot parse); ``GteCompat.cs``
+adds the .NET 6 LINQ methods Mono lacks. Top-level members
 (G-TransEval's C# references are bare methods) are wrapped in ``class Solution``; top-level types stay as they are.
 The driver finds the entry by owner type, name and arity, and calls it on an instance when it is not static.
 
@@ -23,6 +24,7 @@ from codeeff.tasks.gtranseval import harness, values
 from codeeff.tasks.gtranseval.problems import Problem
 
 DRIVER_FILE = "GteDriver.cs"
+COMPAT_FILE = "GteCompat.cs"
 CANDIDATE_FILE = "Candidate.cs"
 WRAPPER = "Solution"
 PRELUDE_USINGS = (
@@ -37,6 +39,11 @@ PRELUDE_USINGS = (
     "System.Text",
     "System.Threading.Tasks",
 )
+# C# 8 syntax mcs lacks, rewritten to C# 7 only where the rewrite cannot change behaviour (side-effect-free operands):
+# ``x[^k]`` on an identifier or member chain, and a tuple swap ``(a[i], a[j]) = (a[j], a[i]);`` of simple operands.
+_FROM_END = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\[\s*\^")
+_SIMPLE = r"[\w.\[\]\s+\-*/%]+?"
+_SWAP = re.compile(rf"\(\s*({_SIMPLE})\s*,\s*({_SIMPLE})\s*\)\s*=\s*\(\s*({_SIMPLE})\s*,\s*({_SIMPLE})\s*\)\s*;")
 _TYPE_HEAD = re.compile(
     r"^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|internal|private|protected|static|sealed|abstract|partial|unsafe|readonly)\s+)*"
     r"(?:class|struct|interface|enum|record|namespace)\b"
@@ -77,6 +84,32 @@ def split_top_level(code: str) -> tuple[list[str], list[str], list[str]]:
     return usings, types, members
 
 
+def downlevel(code: str) -> str:
+    """``code`` with the C# 8 forms of ``_FROM_END`` / ``_SWAP`` rewritten for mcs (strings and comments untouched)."""
+    for _ in range(200):
+        masked = entry_mod.strip_comments_and_strings(code)
+        match = _FROM_END.search(masked)
+        if match is None:
+            break
+        receiver, caret = match.group(1), match.end() - 1
+        depth, end = 1, caret + 1
+        while end < len(masked) and depth:
+            depth += {"[": 1, "]": -1}.get(masked[end], 0)
+            end += 1
+        if depth:
+            break
+        offset = code[caret + 1 : end - 1]
+        code = code[: match.start()] + f"{receiver}[CodeeffGteCompat.Len({receiver}) - ({offset})]" + code[end:]
+    masked = entry_mod.strip_comments_and_strings(code)
+    pieces, last = [], 0
+    for n, match in enumerate(_SWAP.finditer(masked)):
+        a, b, c, d = (code[match.start(i) : match.end(i)] for i in range(1, 5))
+        pieces += [code[last : match.start()], f"{{ var gteSwap{n}a = {c}; var gteSwap{n}b = {d}; {a} = gteSwap{n}a; "
+                                               f"{b} = gteSwap{n}b; }}"]  # fmt: skip
+        last = match.end()
+    return "".join(pieces) + code[last:]
+
+
 def wrapper_name(code: str) -> str:
     """``Solution``, or ``Solution_``... when the candidate uses that identifier (a method ``Solution`` cannot live in
     a class of the same name)."""
@@ -88,7 +121,7 @@ def wrapper_name(code: str) -> str:
 
 def candidate_source(code: str) -> tuple[str, str | None]:
     """``Candidate.cs`` for ``code`` and the name of the class its top-level members were wrapped in (if any)."""
-    usings, types, members = split_top_level(code)
+    usings, types, members = split_top_level(downlevel(code))
     wrapper = wrapper_name(code)
     prelude = "".join(f"using {name};\n" for name in PRELUDE_USINGS)
     body = "\n\n".join(types)
@@ -101,12 +134,14 @@ def render(problem: Problem, code: str, chosen: entry_mod.FunctionInfo | None, m
     source, wrapper = candidate_source(code)
     entry: dict[str, Any] | None = None
     if chosen is not None:
-        entry = {"owner": chosen.owner or wrapper, "name": chosen.name, "types": list(problem.params_type)}
+        entry = {"owner": chosen.owner or wrapper, "name": chosen.name, "types": list(problem.params_type),
+                 "returns": problem.return_type, "paper": mode == "paper"}  # fmt: skip
     tests = [
         [values.wire_input(p, s) for p, s in zip(t.params, problem.params_type, strict=True)] for t in problem.tests
     ]
     files = {
         DRIVER_FILE: harness.driver_source(DRIVER_FILE),
+        COMPAT_FILE: harness.driver_source(COMPAT_FILE),
         CANDIDATE_FILE: source,
         harness.INPUT_FILE: harness.input_document(problem, entry, tests),
     }
