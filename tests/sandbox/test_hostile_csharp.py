@@ -101,3 +101,13 @@ def test_docker_backend_runs_csharp(hostile_env):
         assert result.backend == "docker" and result.status_label == header["expect"], report
         assert "LEAK" not in result.stdout and hostile_env.secret not in result.stdout + result.stderr, report
     assert hostile_env.intrusions() == []
+
+
+def test_doctor_reports_the_csharp_toolchain():
+    from codeeff.sandbox import doctor
+    from codeeff.sandbox.cli import _doctor_text
+
+    report = doctor()
+    assert report["csharp"]["toolchain"] == "mono" and report["csharp"]["runtime"] == "/usr/bin/mono"
+    assert report["runtimes"]["csharp"].startswith("Mono JIT compiler version")
+    assert "csharp toolchain: mono: compile /usr/lib/mono/4.5/mcs.exe" in _doctor_text(report)

@@ -123,3 +123,33 @@ def test_nonce_never_reaches_candidate_output(problems):
     noise = [line for line in result.stdout.split("\n") if not line.startswith(f"@@GTE:{prepared.nonce}@@")]
     assert "stdin: " in result.stdout and "gte_nonce: absent" in result.stdout
     assert prepared.nonce not in "\n".join(noise)
+
+
+def test_downlevel_rewrites_only_safe_csharp8_forms():
+    from codeeff.tasks.gtranseval.languages.csharp import downlevel
+
+    code = 'if (q[i] != q[^ (i + 1)]) { (a[j], a[j - 1]) = (a[j - 1], a[j]); } s = "x[^1]"; (p, r) = (f(x), p);'
+    out = downlevel(code)
+    assert "q[CodeeffGteCompat.Len(q) - ( (i + 1))]" in out
+    assert "var gteSwap0a = a[j - 1]; var gteSwap0b = a[j]; a[j] = gteSwap0a; a[j - 1] = gteSwap0b;" in out
+    assert '"x[^1]"' in out  # string literals untouched
+    assert "(p, r) = (f(x), p);" in out  # a call on the right: evaluation order matters, left as written
+    assert downlevel("return f()[^1];") == "return f()[^1];"  # receiver with a call: left as written
+
+
+def test_paper_serializer_of_the_csharp_template():
+    from codeeff.tasks.gtranseval import values
+    from codeeff.tasks.gtranseval.languages.csharp import expected_wire, paper_text
+
+    assert paper_text(["float", "1234.5", "double"]) == "1,234.500000"
+    assert paper_text(["float", "-0.0", "double"]) == "-0.000000"  # .NET Core 3.0+ keeps the sign of zero
+    assert paper_text(["bool", True]) == "True" and paper_text(["str", "a", "char"]) == "'a'"
+    assert paper_text(["list", [], "List"]) == "]" and paper_text(["map", [], "Dictionary"]) == "}"
+    assert paper_text(["map", [[["int", "2", "int"], ["str", "b", "string"]], [["int", "1", "int"],
+                      ["str", "a", "string"]]], "Dictionary"]) == '{1:"a",2:"b"}'  # fmt: skip
+    for rejected in (["int", "1", "long"], ["list", [], "array"], ["list", [], "HashSet"], ["other", "ValueTuple"]):
+        with pytest.raises(values.Unequal):
+            paper_text(rejected)
+    assert expected_wire(["1", "2"], ["int"]) == ["list", [["int", "1", "int"], ["int", "2", "int"]], "List"]
+    assert values.compare(["int", "5", "int"], "5.0", "double", "csharp", "paper")[0] is False  # 5 vs 5.000000
+    assert values.compare(["int", "5", "int"], "5.0", "double", "csharp", "semantic")[0] is True
