@@ -216,6 +216,7 @@ def runner_kind(info: BackendInfo, language: str) -> str:
 
 def doctor() -> dict[str, Any]:
     """Everything `codeeff sandbox doctor` prints: each backend, the chosen one, isolation achieved, runtimes."""
+    from codeeff.sandbox.csharp import toolchain_report as csharp_toolchain
     from codeeff.sandbox.languages import runtime_version
 
     infos = {name: probe(name) for name in BACKENDS}
@@ -230,6 +231,7 @@ def doctor() -> dict[str, Any]:
         "isolation": infos[chosen].isolation if chosen else {},
         "backends": {name: info.as_dict() for name, info in infos.items()},
         "runtimes": {lang: runtime_version(lang) for lang in LANGUAGES},
+        "csharp": csharp_toolchain(),
         "python_runner": _python_runner(chosen, infos[chosen].isolation if chosen else {}),
         "machine": {
             "kernel": platform.release(),

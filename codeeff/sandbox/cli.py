@@ -15,7 +15,8 @@ from pathlib import Path
 
 from codeeff.sandbox.model import LANGUAGES
 
-EXTENSIONS = {".py": "python", ".java": "java", ".cpp": "cpp", ".cc": "cpp", ".cxx": "cpp", ".js": "javascript"}
+EXTENSIONS = {".py": "python", ".java": "java", ".cpp": "cpp", ".cc": "cpp", ".cxx": "cpp", ".js": "javascript",
+              ".cs": "csharp"}  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,6 +83,9 @@ def _doctor_text(report: dict) -> str:
     lines.append("runtimes: " + "; ".join(f"{k}: {v}" for k, v in report["runtimes"].items()))
     runner = report["python_runner"]
     lines.append(f"python runner: {runner['mode']} ({runner['reason']})")
+    cs = report["csharp"]
+    lines.append(f"csharp toolchain: {cs['toolchain'] or 'NONE'}" + (f" ({cs['reason']})" if "reason" in cs else
+                 f": compile {cs['compiler']}, run {cs['runtime']}") + (f"; {cs['dotnet_note']}" if cs["dotnet"] else ""))  # fmt: skip
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 
+from codeeff.sandbox import csharp
 from codeeff.sandbox.model import Job, Limits, Status
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
@@ -62,6 +63,8 @@ class LanguageSpec:
                     java_main_class(job), *job.args]  # fmt: skip
         if self.name == "cpp":
             return [f"{build_dir}/main", *job.args]
+        if self.name == "csharp":
+            return csharp.run_argv(limits, build_dir, job.args)
         raise ValueError(self.name)
 
     def compile_argv(self, job: Job, src_dir: str, build_dir: str) -> list[str]:
@@ -71,6 +74,8 @@ class LanguageSpec:
             return ["/usr/bin/g++", "-std=c++20", "-O1", "-pipe", "-o", f"{build_dir}/main", *sources]
         if self.name == "java":
             return [f"{JAVA_HOME}/bin/javac", *JAVAC_FLAGS, "-d", build_dir, *sources]
+        if self.name == "csharp":
+            return csharp.compile_argv(sources, build_dir, job.main)
         raise ValueError(f"{self.name} is not compiled")
 
 
@@ -123,6 +128,16 @@ LANGUAGE_SPECS: dict[str, LanguageSpec] = {
         version_argv=("/usr/bin/g++", "--version"),
         extensions=(".cpp", ".cc", ".cxx", ".h", ".hpp"),
     ),
+    # Mono: the GC heap is capped from the memory limit (csharp.run_argv); RLIMIT_AS would break its reservations.
+    "csharp": LanguageSpec(
+        name="csharp",
+        defaults=dataclasses.replace(_COMMON_LIMITS, cpu_s=5, compile_wall_s=60),
+        compiled=True,
+        address_space_limit=False,
+        version_argv=(csharp.MONO, "--version"),
+        etc_binds=(csharp.MONO_ETC,),
+        extensions=(".cs",),
+    ),
 }
 # /etc entries every runtime needs: the dynamic loader cache and the alternatives symlinks (/usr/bin/java -> ...).
 COMMON_ETC_BINDS = ("/etc/ld.so.cache", "/etc/alternatives")
@@ -154,7 +169,7 @@ def runtime_version(language: str) -> str:
 # Runtime messages that mean "a resource limit was hit", for programs that die with a plain non-zero exit.
 _MEMORY_PATTERNS = re.compile(
     r"^MemoryError|java\.lang\.OutOfMemoryError: (Java heap space|GC overhead|Metaspace|Requested array size)"
-    r"|std::bad_alloc|JavaScript heap out of memory|Cannot allocate memory|Could not reserve enough space",
+    r"|std::bad_alloc|System\.OutOfMemoryException|JavaScript heap out of memory|Cannot allocate memory|Could not reserve enough space",
     re.MULTILINE,
 )
 _FILE_SIZE_PATTERNS = re.compile(r"File too large|\[Errno 27\]|EFBIG|No space left on device|\[Errno 28\]|ENOSPC")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from codeeff.sandbox.cgroups import SlotCgroup, create_slot_cgroup
+from codeeff.sandbox.csharp import CscCompiler
 from codeeff.sandbox.javac_server import SERVER_CLASS, SERVER_JVM_FLAGS, CompileTimeout, JavacServer, server_classes_dir
 from codeeff.sandbox.languages import JAVA_HOME, LanguageSpec, classify_exit, effective_limits, spec_for
 from codeeff.sandbox.launch import RawRun, make_memfd, make_preexec, run_collect, split_returncode
@@ -131,6 +132,7 @@ class LocalBackend:
                 cgroup.kill_all()  # a crashed previous owner may have left something behind
             self.cgroups[purpose] = cgroup
         self._javac: JavacServer | None = None
+        self._csc: CscCompiler | None = None  # the slot's warm C# compile server, started on the first C# job
         self._counter = 0
 
     # -- subclass hooks -------------------------------------------------------------------------------------------
@@ -190,6 +192,8 @@ class LocalBackend:
     def close(self) -> None:
         if self._javac is not None:
             self._javac.close()
+        if self._csc is not None:
+            self._csc.close()
         for cgroup in self.cgroups.values():
             if cgroup is not None:
                 cgroup.kill_all()
@@ -238,6 +242,10 @@ class LocalBackend:
         timeout = limits.compile_wall_s or 60.0
         if spec.name == "java":
             return build, self._compile_java(job_dir, sources, timeout)
+        if spec.name == "csharp":
+            if self._csc is None:
+                self._csc = CscCompiler(self)
+            return build, self._csc.compile(job_dir, sources, timeout, job.main)
         step = Step(
             argv=spec.compile_argv(job, "/work/src", "/work/build"),
             limits=Limits(**{**COMPILE_LIMITS.as_dict(), "wall_s": timeout}),

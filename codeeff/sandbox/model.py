@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-LANGUAGES = ("python", "java", "cpp", "javascript")
+LANGUAGES = ("python", "java", "cpp", "javascript", "csharp")
 
 # Exit-code contract for generated test programs (shared with the task engineers).
 EXIT_PASSED = 0
@@ -126,7 +126,8 @@ class Job:
     @classmethod
     def single(cls, language: str, source: str, **kwargs: Any) -> Job:
         """A one-file job with the conventional file name of the language (``Main.java`` for java)."""
-        name = {"python": "main.py", "java": "Main.java", "cpp": "main.cpp", "javascript": "main.js"}[language]
+        name = {"python": "main.py", "java": "Main.java", "cpp": "main.cpp", "javascript": "main.js",
+                "csharp": "Main.cs"}[language]  # fmt: skip
         return cls(language=language, files={name: source}, main=name, **kwargs)
 
     def fingerprint(self) -> dict[str, Any]:

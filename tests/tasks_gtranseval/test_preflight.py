@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from codeeff.tasks import preflight
-from codeeff.tasks.gtranseval.preflight import PreflightError, check, executes_code
+from codeeff.tasks.gtranseval.preflight import PreflightError, check, may_target_csharp
 
 
 def _args(tasks, confirm):
@@ -22,11 +22,17 @@ def test_flag_is_required_and_explained():
     check({"gtranseval_*"}, _args("gtranseval_java2python", True))  # bwrap is usable here
 
 
-def test_csharp_only_runs_execute_nothing():
-    assert not executes_code(_args("gtranseval_python2csharp,gtranseval_java2csharp_type2", False))
-    assert executes_code(_args("gtranseval_python2csharp,gtranseval_java2python", False))
-    assert executes_code(_args("codeeff_translation", False))
-    check({"gtranseval_*"}, _args("gtranseval_python2csharp", False))
+def test_csharp_directions_execute_and_need_mono(monkeypatch):
+    with pytest.raises(PreflightError, match="--confirm_run_unsafe_code"):
+        check({"gtranseval_*"}, _args("gtranseval_python2csharp", False))
+    assert may_target_csharp(_args("gtranseval_java2csharp_type2", True))
+    assert may_target_csharp(_args("codeeff_translation", True))  # a tag may cover the C# directions
+    assert not may_target_csharp(_args("gtranseval_java2python,gtranseval_csharp2cpp", True))
+    check({"gtranseval_*"}, _args("gtranseval_python2csharp", True))  # Mono is installed here
+    monkeypatch.setattr("codeeff.sandbox.csharp.MCS_EXE", "/nonexistent/mcs.exe")
+    with pytest.raises(PreflightError, match="apt-get install -y mono-mcs mono-runtime"):
+        check({"gtranseval_*"}, _args("gtranseval_python2csharp", True))
+    check({"gtranseval_*"}, _args("gtranseval_java2python", True))  # no C# direction: Mono not needed
 
 
 def test_unusable_sandbox_fails_before_the_model_loads(codeeff_cli, data_dir, tmp_path):

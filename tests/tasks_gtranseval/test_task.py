@@ -61,12 +61,11 @@ def test_oracle_scores_ca_one_and_keeps_cost_stats(java2python, monkeypatch, tmp
     assert task.compile_rate([m["compile_rate"] for m in metrics]) == 1.0
 
 
-def test_csharp_targets_are_not_executed(data_dir):
+def test_csharp_targets_are_executed(data_dir):
     docs = list(task.load_dataset("python", "csharp", types=[4], data_dir=str(data_dir))["test"])[:2]
-    filtered = task.execute([[d["reference"]] for d in docs], docs)
-    metrics = task.process_results(docs[0], [filtered[0]])
-    assert "ca" not in metrics and "bleu" in metrics
-    from codeeff.provenance import snapshot
-
-    stated = snapshot()["sandbox"]["gtranseval_python2csharp"]
-    assert stated["executed"] is False and "no csharp test harness" in stated["reason"]
+    answers = [[docs[0]["reference"]], ["int Unrelated(int x) { return x; }"]]
+    filtered = task.execute(answers, docs)
+    metrics = [task.process_results(doc, [f]) for doc, f in zip(docs, filtered, strict=True)]
+    assert metrics[0]["ca"] == 1.0 and metrics[0]["ca_type4"] == 1.0 and "bleu" in metrics[0]
+    assert metrics[1]["ca"] == 0.0
+    assert filtered[0][0].execution["backend"] == "bwrap"

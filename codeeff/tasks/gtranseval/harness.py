@@ -29,8 +29,9 @@ from typing import Any
 from codeeff.tasks.gtranseval import entry as entry_mod
 from codeeff.tasks.gtranseval.problems import Problem
 
-EXECUTABLE = ("python", "java", "cpp", "javascript")
+EXECUTABLE = ("python", "java", "cpp", "javascript", "csharp")
 PROTOCOL = 1
+STDIN_LANGUAGES = ("csharp",)  # drivers that read the nonce line and the input document from stdin
 DRIVER_VERSION = "gte-driver-1.0"  # bump on any driver change: it is part of every job's files (the cache key)
 NONCE_FILE = "gte_nonce"  # interpreted targets: the driver reads and deletes it before loading the candidate
 NONCE_ON_STDIN = ("java", "cpp")  # compiled targets run without their job files: the nonce is stdin's first line
@@ -117,7 +118,9 @@ def build_job(problem: Problem, code: str, language: str, limits: Any = None, mo
     files, main = renderer(language)(problem, code, chosen, mode)
     entry = chosen and chosen.name
     nonce = nonce_for(language, files)
-    if language in NONCE_ON_STDIN:
+    if language in STDIN_LANGUAGES:  # the nonce line, then the input document (the job's files reach only mcs)
+        job = Job(language, files, main, stdin=nonce + "\n" + files.pop(INPUT_FILE), limits=limits)
+    elif language in NONCE_ON_STDIN:
         job = Job(language, files, main, stdin=nonce + "\n", limits=limits)
     else:
         job = Job(language, {**files, NONCE_FILE: nonce + "\n"}, main, limits=limits)

@@ -5,10 +5,11 @@ TestRunner pastes the translation into a per-language template (after ``public s
 benchmark's types. Reproduced here, per sample:
 
 - **entry**: the first function of the candidate is the one tested (:func:`entry`);
-- **Java / C++ class context** (:func:`static_failure`): the code follows ``public static`` (Java) / ``static``
-  (C++), so code starting with a modifier, ``template``, ``using`` or a class does not compile; only the first
+- **Java / C++ / C# class context** (:func:`static_failure`): the code follows ``public static`` (Java, C#) /
+  ``static`` (C++), so code starting with a modifier, ``template``, ``using`` or a class does not compile; only the first
   function becomes ``static``, so a helper it calls that is not itself declared ``static`` does not compile; a function inside a class of the candidate cannot
-  be called as ``testfunc``; ``import`` / ``#include`` lines inside the class do not compile;
+  be called as ``testfunc``; ``import`` / ``#include`` / ``using`` (C#) lines inside the class do not compile;
+  a C# ``ref`` / ``out`` / ``in`` parameter cannot take a literal argument;
 - **Java** ``throws`` of a checked exception: the generated test calls do not catch it, so it does not compile;
 - **C++** non-const lvalue-reference parameters: the arguments are prvalues (``vector<int>{...}``, ``5``), which
   cannot bind to ``T&``; narrowing of scalar arguments (``2.5`` to ``int``) is accepted, as C++ accepts it for a
@@ -72,22 +73,25 @@ def _split_params(params: str) -> list[str]:
 
 def static_failure(code: str, language: str, chosen: entry_mod.FunctionInfo | None) -> str | None:
     """Why TestRunner's template would not compile this candidate (Java/C++), or ``None``."""
-    if language not in ("java", "cpp") or chosen is None:
+    if language not in ("java", "cpp", "csharp") or chosen is None:
         return None
     masked = entry_mod.strip_comments_and_strings(code)
     prefix = "the paper's runner does not compile this: "
     if chosen.owner is not None:
         return prefix + f"the tested function {chosen.name} is inside class {chosen.owner}"
-    if re.search(r"^\s*(?:import\s|package\s|#\s*include)", masked, re.MULTILINE):
+    if re.search(r"^\s*(?:import\s|package\s|#\s*include)", masked, re.MULTILINE) or (
+        language == "csharp" and re.search(r"^\s*using\s+[\w.=\s]+;", masked, re.MULTILINE)
+    ):
         return prefix + "import/#include lines end up inside the Test class"
     head = re.match(r"\s*([A-Za-z_]\w*)", masked)
     first_word = head.group(1) if head else ""
     clashes = {
         "java": ("public", "private", "protected", "static"),
         "cpp": ("static", "template", "using", "class", "struct"),
+        "csharp": ("public", "private", "protected", "internal", "static", "using", "namespace"),
     }
     if first_word in clashes[language]:
-        keyword = "public static" if language == "java" else "static"
+        keyword = "static" if language == "cpp" else "public static"
         return prefix + f"the code follows '{keyword}' in the template and starts with '{first_word}'"
     functions = entry_mod.functions(code, language)
     for helper in functions:
@@ -106,6 +110,10 @@ def static_failure(code: str, language: str, chosen: entry_mod.FunctionInfo | No
             names = {n.strip().rsplit(".", 1)[-1] for n in throws.group(1).split(",") if n.strip()}
             if names - UNCHECKED:
                 return prefix + f"unreported checked exception ({', '.join(sorted(names - UNCHECKED))})"
+    if language == "csharp":
+        for param in _split_params(params):
+            if re.match(r"(?:ref|out|in)\s", param):
+                return prefix + f"parameter '{param}' is passed by reference; the arguments are literals"
     if language == "cpp":
         for param in _split_params(params):
             if re.search(r"(?<!&)&(?!&)", param) and not re.search(r"\bconst\b", param):

@@ -2,7 +2,7 @@
 
 ``G-TransEval/Results`` holds models' translations (``translation_results``) and the per-sample unit-test verdicts
 of G-TransEval's TestRunner (``unit_test_results/<model>/l<Type>_<src>2<tgt>.json``). Every (model, direction) with
-both, for an executable target (python, java, cpp, javascript), can be re-scored with codeeff's harness in either
+both, for an executable target (python, java, cpp, javascript, csharp), can be re-scored with codeeff's harness in either
 equivalence mode (``semantic`` or ``paper``, see :mod:`.values`); each disagreement is listed with a cause, found by
 also replaying the paper's runner's known behaviours:
 
@@ -25,7 +25,7 @@ from codeeff.tasks.gtranseval.problems import TYPES, Problem, load_problems
 
 DIRECTION = "java2py"
 SHORT_TO_LANGUAGE = {"py": "python", "java": "java", "cpp": "cpp", "js": "javascript", "cs": "csharp"}
-EXECUTABLE_TARGETS = ("py", "java", "cpp", "js")
+EXECUTABLE_TARGETS = ("py", "java", "cpp", "js", "cs")
 DELIMITER_FORMATS = {"transcoder": "***Example ends here:", "transcoder-st": "***Example ends here:"}
 
 

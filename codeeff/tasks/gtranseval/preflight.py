@@ -22,20 +22,18 @@ def _requested(args: argparse.Namespace) -> list[str]:
     return [n.strip() for n in names if n and n.strip()]
 
 
-def executes_code(args: argparse.Namespace) -> bool:
-    """False only when every G-TransEval name requested is an explicit task with a C# target (text metrics only)."""
-    names = [n for n in _requested(args) if n.startswith("gtranseval")]
-    for name in names:
+def may_target_csharp(args: argparse.Namespace) -> bool:
+    """Whether the run can include a direction into C# (an explicit ``..2csharp`` task, a wildcard or a tag)."""
+    for name in _requested(args):
         explicit = name.startswith("gtranseval_") and not any(ch in name for ch in "*?[")
-        if not explicit or not name.split("2", 1)[-1].startswith("csharp"):
+        if not explicit or name.split("2", 1)[-1].startswith("csharp"):
             return True
-    return not names
+    return False
 
 
 def check(patterns: set[str] | list[str], args: argparse.Namespace) -> None:
-    """Require ``--confirm_run_unsafe_code`` and a usable sandbox backend (raises :class:`PreflightError`)."""
-    if not executes_code(args):
-        return
+    """Require ``--confirm_run_unsafe_code``, a usable sandbox backend and, when a direction into C# may run, Mono
+    (raises :class:`PreflightError`). Every G-TransEval task executes its translations."""
     if not getattr(args, "confirm_run_unsafe_code", False):
         raise PreflightError(
             "G-TransEval tasks execute the model's translations against unit tests, so lm-eval requires "
@@ -44,6 +42,10 @@ def check(patterns: set[str] | list[str], args: argparse.Namespace) -> None:
             "model and the tasks.)"
         )
     from codeeff.sandbox import SandboxUnavailableError, ensure_usable
+    from codeeff.sandbox.csharp import mono_available
+
+    if may_target_csharp(args) and (missing := mono_available()) is not None:
+        raise PreflightError(f"G-TransEval directions into C# compile and run the translations with Mono: {missing}")
 
     settings = sandbox_settings()
     try:

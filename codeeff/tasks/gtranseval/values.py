@@ -227,6 +227,10 @@ def _fixed6(value: float | int) -> str:
 
 def paper_text(value: list, language: str) -> str:
     """Text of a returned wire value under G-TransEval's serializer for ``language``; :class:`Unequal` if it raises."""
+    if language == "csharp":
+        from codeeff.tasks.gtranseval.languages import csharp
+
+        return csharp.paper_text(value)
     tag = value[0]
     if tag == "null":
         return "null"
@@ -279,6 +283,10 @@ def paper_expected(raw: Any, spec: Any, language: str) -> str:
 
 def expected_wire(raw: Any, spec: Any, language: str) -> list:
     """The wire value the paper's literal of an expected value has in ``language`` (Integer/int, Double/double...)."""
+    if language == "csharp":
+        from codeeff.tasks.gtranseval.languages import csharp
+
+        return csharp.expected_wire(raw, spec)
     raw, spec = resolve(raw, spec)
     if isinstance(spec, list):
         kind = {"python": "list", "javascript": "Array", "java": "List", "cpp": "vector"}[language]
