@@ -164,13 +164,9 @@ def sandbox_settings() -> dict[str, Any]:
 
 def execute(resps: list[list[str]], docs: list[dict]) -> list[list[ScoredResponse]]:
     """Custom filter: run every response of the task in the sandbox at once (targets without a harness: C#)."""
-    from codeeff.tasks.gtranseval.extract import extract_code
     from codeeff.tasks.gtranseval.harness import EXECUTABLE
 
-    codes = [
-        [extract_code(str(r), doc["target_lang"]) for r in responses]
-        for responses, doc in zip(resps, docs, strict=True)
-    ]
+    codes = [[extract_for(doc, str(r)) for r in responses] for responses, doc in zip(resps, docs, strict=True)]
     flat = [(i, j) for i, doc in enumerate(docs) if doc["target_lang"] in EXECUTABLE for j in range(len(codes[i]))]
     outcomes: dict[tuple[int, int], dict] = {}
     if docs and len(flat) < sum(len(c) for c in codes):
@@ -186,6 +182,15 @@ def execute(resps: list[list[str]], docs: list[dict]) -> list[list[ScoredRespons
         ]
         for i in range(len(docs))
     ]
+
+
+def extract_for(doc: dict, response: str) -> str:
+    """The code of ``response``, choosing among fenced blocks the one that defines the problem's entry function."""
+    from codeeff.tasks.gtranseval.extract import extract_code
+    from codeeff.tasks.gtranseval.harness import preferred_names
+
+    problem = problem_of(doc)
+    return extract_code(response, doc["target_lang"], preferred_names(problem), len(problem.params_type))
 
 
 def _record_not_executed(doc: dict) -> None:
