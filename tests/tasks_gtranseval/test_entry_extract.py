@@ -114,3 +114,24 @@ def test_extracted_module_statements_and_instance_fields_run(problems, run_candi
     outcomes = run_candidate(items)
     assert [o["passed"] for o in outcomes] == [True, True], [o["failure"] for o in outcomes]
     assert outcomes[0]["entry"] == "compute"
+
+
+def test_real_smollm2_chat_answers():
+    """Answers of the demo model (tests/tasks_gtranseval/smollm2_answers.json): one fence, prose after it, code cut
+    mid-expression (the token budget ran out), and a Python answer to a Java request."""
+    import ast
+    import json
+    from pathlib import Path
+
+    answers = json.loads((Path(__file__).parent / "smollm2_answers.json").read_text())["answers"]
+    by_id = {(a["direction"], a["id"]): a["response"] for a in answers}
+    gcd = extract_code(by_id[("java2python", "0000-greatest_common_divisor")], "python", ["greatest_common_divisor"], 2)
+    assert gcd.startswith("def greatestCommonDivisor(a, b):") and "```" not in gcd
+    power = extract_code(by_id[("java2python", "0024-Power")], "python", ["Power", "power"], 2)
+    assert power.endswith("return x * power(x, y / 2) * power(x, y / 2)\n") and "This function" not in power
+    ast.parse(power)
+    cut = extract_code(by_id[("java2python", "0048-FindMinOperationsReqEmpStr")], "python", ["x"], 1)
+    assert cut.startswith("def findMinOperationsReqEmpStr(s):") and "nested loop" not in cut
+    wrong_language = extract_code(by_id[("python2java", "0024-Power")], "java", ["power"], 2)
+    assert wrong_language.startswith("def power(x, y):")  # the only code there is; it fails to compile as Java
+    assert _entry(power, "python", names=("Power",)) == (None, "power")
