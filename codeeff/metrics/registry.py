@@ -310,6 +310,9 @@ def signature(metric_name: str) -> str | None:
         return table[metric_name].signature()
     if _EXECUTION.match(metric_name):
         if metric_name.startswith("pass@"):
-            return f"{metric_name}|estimator:unbiased-chen2021|n<k:error|codeeff:{_codeeff_version()}"
-        return f"{metric_name}|sandbox-status|sandbox_error:counted-as-fail|codeeff:{_codeeff_version()}"
+            return (
+                f"{metric_name}|estimator:unbiased-chen2021|n<k:error|n:n_samples|sandbox_error:excluded"
+                f"|codeeff:{_codeeff_version()}"
+            )
+        return f"{metric_name}|sandbox-status|sandbox_error:excluded|codeeff:{_codeeff_version()}"
     return None

@@ -283,28 +283,53 @@ def _failure_text(result: Any, report: dict | None) -> str:
 # --- scoring --------------------------------------------------------------------------------------------------------
 
 
+PASS_AT_K = (1, 5, 10)
+
+
 def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
-    """Per-sample metrics of one document (``results[0]`` holds the :class:`ScoredResponse` list of :func:`execute`)."""
+    """Per-document metrics (``results[0]`` holds the :class:`ScoredResponse` list of :func:`execute`, one per repeat).
+
+    Execution metrics use every sample of the document: ``ca`` (and ``ca_type<T>``) is the share of passing samples,
+    ``pass@k`` the unbiased estimator for each k <= n (k in 1, 5, 10), ``exec_status_*`` the share of samples per
+    status. A sample whose execution is a harness fault (sandbox status ``sandbox_error``) is excluded from these
+    denominators and counted in ``n_sandbox_error``; a document whose samples all are is left out of CA and pass@k.
+    ``n_samples`` records n. Text metrics and cost figures are those of the first sample.
+    """
     from codeeff.metrics import edit_similarity
+    from codeeff.metrics.execution import pass_at_k
     from codeeff.model_adapters.stats import cost_metrics
 
-    response = results[0]
-    if isinstance(response, list):  # a custom filter's output reaches us as [per-request list of responses]
-        response = response[0]
+    responses = results[0] if isinstance(results[0], list) else list(results)
+    response = responses[0]
     code = str(response)
     item = {"reference": doc["reference"], "prediction": code, "language": doc["target_lang"]}
     metrics: dict[str, Any] = {name: item for name in TEXT_METRICS}
     metrics["edit_similarity"] = edit_similarity(code, doc["reference"])
-    execution = getattr(response, "execution", None)
-    if execution is not None:
-        ca = 1.0 if execution["passed"] else 0.0
-        metrics["ca"] = ca
-        metrics[f"ca_type{doc['type']}"] = ca
-        for status in EXEC_STATUSES:
-            metrics[f"exec_status_{status}"] = 1.0 if execution["status"] == status else 0.0
-        metrics["compile_rate"] = {k: v for k, v in execution.items() if k != "backend"}
+    executions = [getattr(r, "execution", None) for r in responses]
+    if all(e is not None for e in executions):
+        counted = [e for e in executions if not is_sandbox_error(e)]
+        metrics["n_samples"] = float(len(responses))
+        metrics["n_sandbox_error"] = float(len(executions) - len(counted))
+        if counted:
+            n, c = len(counted), sum(1 for e in counted if e["passed"])
+            metrics["ca"] = metrics[f"ca_type{doc['type']}"] = c / n
+            metrics.update({f"pass@{k}": pass_at_k(n, c, k) for k in PASS_AT_K if k <= n})
+            for status in EXEC_STATUSES:
+                metrics[f"exec_status_{status}"] = sum(1 for e in counted if e["status"] == status) / n
+        records = [{k: v for k, v in e.items() if k != "backend"} for e in executions]
+        metrics["compile_rate"] = {**records[0], **({"all": records} if len(records) > 1 else {})}
     metrics.update(cost_metrics(response))
     return metrics
+
+
+def is_sandbox_error(execution: dict[str, Any]) -> bool:
+    """Whether an execution failed by the harness's fault (never counted against a model)."""
+    return "sandbox_error" in (execution.get("sandbox_status"), execution.get("status"))
+
+
+def total(values: list[float]) -> float:
+    """Aggregation: the sum over documents (``n_sandbox_error``)."""
+    return float(sum(values))
 
 
 TEXT_METRICS = (
@@ -319,10 +344,13 @@ TEXT_METRICS = (
 
 
 def compile_rate(items: list[dict]) -> float:
-    """Aggregation of the per-sample execution records: share of samples whose code compiled/parsed and loaded."""
-    if not items:
+    """Aggregation of the per-document execution records (the first sample's, with every sample's under ``all``
+    when there are several): share of samples whose code compiled/parsed and loaded, harness faults excluded."""
+    records = [r for item in items for r in item.get("all", [item])]
+    records = [r for r in records if not is_sandbox_error(r)]
+    if not records:
         return float("nan")
-    return sum(1 for item in items if item["status"] != "compile_error") / len(items)
+    return sum(1 for r in records if r["status"] != "compile_error") / len(records)
 
 
 def task_files_dir() -> Path:
