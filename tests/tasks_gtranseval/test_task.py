@@ -86,8 +86,10 @@ def test_n_samples_give_unbiased_pass_at_k_in_one_batch(java2python, monkeypatch
     real = task.run_candidates
     monkeypatch.setattr(task, "run_candidates", lambda items, **kw: calls.append(len(items)) or real(items, **kw))
     filtered = task.execute(resps, docs)
-    assert calls == [20]  # one sandbox batch for every sample of every document
+    assert calls == []  # nothing runs until a sample is scored (a --predict_only run never scores)
     first = task.process_results(docs[0], [filtered[0]])
+    task.process_results(docs[1], [filtered[1]])
+    assert calls == [20]  # one sandbox batch for every sample of every document
     assert first["n_samples"] == 10 and first["n_sandbox_error"] == 0
     assert first["ca"] == pytest.approx(0.3) and first["pass@1"] == pytest.approx(0.3)
     assert first["pass@5"] == pytest.approx(pass_at_k(10, 3, 5)) and first["pass@10"] == 1.0

@@ -33,7 +33,16 @@ def executes_code(args: argparse.Namespace) -> bool:
 
 
 def check(patterns: set[str] | list[str], args: argparse.Namespace) -> None:
-    """Require ``--confirm_run_unsafe_code`` and a usable sandbox backend (raises :class:`PreflightError`)."""
+    """Require ``--confirm_run_unsafe_code`` and a usable sandbox backend (raises :class:`PreflightError`).
+
+    A ``--predict_only`` run never executes code (execution happens when a sample is scored, and such a run scores
+    nothing), so it needs neither: the confirmation lm-eval demands for tasks marked ``unsafe_code`` is given on
+    the user's behalf, and no sandbox is looked for. ``codeeff score`` later executes, and asks then.
+    """
+    if getattr(args, "predict_only", False):
+        if executes_code(args):
+            args.confirm_run_unsafe_code = True
+        return
     if not executes_code(args):
         return
     if not getattr(args, "confirm_run_unsafe_code", False):

@@ -137,22 +137,58 @@ def doc_to_target(doc: dict) -> str:
 # --- execution (batched) --------------------------------------------------------------------------------------------
 
 
+class ExecutionBatch:
+    """Every candidate of one task, executed together in one sandbox call the first time an outcome is asked for.
+
+    The filter only extracts code; execution waits for scoring (:func:`process_results` reading ``.execution``), so a
+    ``--predict_only`` run, which never scores, never executes anything.
+    """
+
+    def __init__(self, items: list[tuple[Problem, str, dict]]) -> None:
+        self.items = items
+        self.outcomes: list[dict] | None = None
+
+    def outcome(self, index: int) -> dict:
+        if self.outcomes is None:
+            self.outcomes = run_candidates(self.items)
+        return self.outcomes[index]
+
+
 class ScoredResponse(str):
     """The extracted code of one response, with the execution outcome and the generation's cost figures."""
 
     stats: dict[str, Any]
-    execution: dict[str, Any] | None
     raw: str
 
-    def __new__(cls, code: str, execution: dict[str, Any] | None, stats: dict | None, raw: str) -> ScoredResponse:
+    def __new__(
+        cls,
+        code: str,
+        execution: dict[str, Any] | None,
+        stats: dict | None,
+        raw: str,
+        batch: ExecutionBatch | None = None,
+        index: int = -1,
+    ) -> ScoredResponse:
         obj = super().__new__(cls, code)
-        obj.execution = execution
+        obj._execution = execution
+        obj._batch, obj._index = batch, index
         obj.stats = dict(stats or {})
         obj.raw = raw
         return obj
 
+    @property
+    def execution(self) -> dict[str, Any] | None:
+        """The execution outcome (runs the task's whole batch on first access); ``None`` for targets not executed."""
+        if self._execution is None and self._batch is not None:
+            self._execution = self._batch.outcome(self._index)
+        return self._execution
+
+    @execution.setter
+    def execution(self, value: dict[str, Any] | None) -> None:
+        self._execution, self._batch = value, None
+
     def __reduce__(self):
-        return (ScoredResponse, (str(self), self.execution, self.stats, self.raw))
+        return (ScoredResponse, (str(self), self._execution, self.stats, self.raw, self._batch, self._index))
 
 
 def sandbox_settings() -> dict[str, Any]:
@@ -163,21 +199,26 @@ def sandbox_settings() -> dict[str, Any]:
 
 
 def execute(resps: list[list[str]], docs: list[dict]) -> list[list[ScoredResponse]]:
-    """Custom filter: run every response of the task in the sandbox at once (targets without a harness: C#)."""
+    """Custom filter: extract the code of every response; all of them are executed in one sandbox batch when the
+    first is scored (never in a ``--predict_only`` run). Targets without a harness (C#) are not executed."""
     from codeeff.tasks.gtranseval.harness import EXECUTABLE
 
     codes = [[extract_for(doc, str(r)) for r in responses] for responses, doc in zip(resps, docs, strict=True)]
     flat = [(i, j) for i, doc in enumerate(docs) if doc["target_lang"] in EXECUTABLE for j in range(len(codes[i]))]
-    outcomes: dict[tuple[int, int], dict] = {}
     if docs and len(flat) < sum(len(c) for c in codes):
         _record_not_executed(docs[0])
-    if flat:
-        outcomes = dict(
-            zip(flat, run_candidates([(problem_of(docs[i]), codes[i][j], docs[i]) for i, j in flat]), strict=True)
-        )
+    batch = ExecutionBatch([(problem_of(docs[i]), codes[i][j], docs[i]) for i, j in flat]) if flat else None
+    position = {pair: k for k, pair in enumerate(flat)}
     return [
         [
-            ScoredResponse(code, outcomes.get((i, j)), getattr(resps[i][j], "stats", None), str(resps[i][j]))
+            ScoredResponse(
+                code,
+                None,
+                getattr(resps[i][j], "stats", None),
+                str(resps[i][j]),
+                batch if (i, j) in position else None,
+                position.get((i, j), -1),
+            )
             for j, code in enumerate(codes[i])
         ]
         for i in range(len(docs))
