@@ -58,7 +58,7 @@ def test_true_continuation_scores_perfectly_on_context_tasks(tmp_path, data_dir,
         predictions.append(cxg.detokenize(" ".join(files[doc["id"]][start : start + 40]), language))
         assert files[doc["id"]][start : start + 15] == doc["reference"].split()
     path = _write_predictions(tmp_path / "oracle.jsonl", predictions)
-    _assert_perfect(rescore(task, predictions=path, metadata=metadata).results["results"][task], task)
+    _assert_perfect(rescore(task, predictions=path, metadata=metadata, limit=N_DOCS).results["results"][task], task)
 
 
 @pytest.mark.parametrize(("task", "language", "tail"), [("codexglue_line_py150", "python", "\nx = 1"),
@@ -75,7 +75,7 @@ def test_true_line_scores_perfectly_on_line_tasks(tmp_path, data_dir, task, lang
         corpus_item(metric_text(d["reference"].split()), metric_text(d["reference"].split()), language) for d in docs
     ]
     ceiling = {name: getattr(lm_eval_glue, name)(items) for name in LINE_CORPUS_METRICS}
-    scores = rescore(task, predictions=path, metadata=metadata).results["results"][task]
+    scores = rescore(task, predictions=path, metadata=metadata, limit=N_DOCS).results["results"][task]
     _assert_perfect(scores, task, ceiling)
 
 
