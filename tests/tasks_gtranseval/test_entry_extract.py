@@ -135,3 +135,11 @@ def test_real_smollm2_chat_answers():
     wrong_language = extract_code(by_id[("python2java", "0024-Power")], "java", ["power"], 2)
     assert wrong_language.startswith("def power(x, y):")  # the only code there is; it fails to compile as Java
     assert _entry(power, "python", names=("Power",)) == (None, "power")
+
+
+def test_prefilled_fence_then_prose_is_not_read_as_a_block():
+    # the closing fence of the prompt's block is not an opening fence: "Example:" is prose, the later block is one
+    answer = "def f(a, b):\n    return a\n```\nExample:\n```python\ndef f(a, b):\n    return b\n```\n"
+    assert extract_code(answer, "python", ["f"], 2) == "def f(a, b):\n    return a\n"
+    broken_head = "def f(a, b:\n    return a\n```\nFixed:\n```python\ndef f(a, b):\n    return b\n```\n"
+    assert extract_code(broken_head, "python", ["f"], 2) == "def f(a, b):\n    return b\n"

@@ -41,12 +41,15 @@ def extract_code(response: str, language: str, names: Sequence[str] = (), arity:
     """
     text = response.replace("\r\n", "\n")
     candidates: list[tuple[bool, str]] = []  # (tagged with the target language, code)
-    # The prompt already opened a fence: everything up to a closing fence is the code.
+    fenced = text
+    # The prompt already opened a fence: everything up to a closing fence is the code; fences open after it.
     if "```" in text and not text.lstrip().startswith("```"):
-        head = text.split("```", 1)[0]
+        head, fenced = text.split("```", 1)
         if _looks_like_code(head, language):
             candidates.append((True, _dedent_block(head)))
-    for tag, body in _FENCE.findall(text):
+        else:
+            fenced = text
+    for tag, body in _FENCE.findall(fenced):
         if body.strip():
             candidates.append((tag.lower() in _LANG_TAGS[language], _dedent_block(body)))
     if not candidates:
