@@ -67,6 +67,11 @@ class Literals:
         return str(value)
 
     @property
+    def string_standin(self) -> str:
+        """A plausible word that is *not* a kept string literal, so ``"example"`` re-tokenizes to ``"<STR_LIT>"``."""
+        return next(w for w in ("example", "sample", "item", "text_0", "s_0") if w not in self.strings)
+
+    @property
     def char_standin(self) -> str:
         """A letter that is not a kept char literal, so ``'x'`` re-tokenizes to ``'<CHAR_LIT>'``."""
         return next(c for c in "xyzqwkjhgfdsaXYZ" if c not in self.chars)
@@ -316,9 +321,15 @@ def _restore_placeholders(token: str, literals: Literals) -> str:
             return literals.number_standin
         if kind == "CHAR":
             return literals.char_standin
-        return ""
+        return literals.string_standin
 
     return _PLACEHOLDER.sub(replace, token)
+
+
+_NUMBER_START = re.compile(r"^\.?\d")  # "1 .real" keeps its space ("1." is a number); "M2X509.X509_Stack" does not
+_KEYWORDS_BEFORE_BRACKET = frozenset(
+    "return in if elif and or not while for yield assert del print except with as import from lambda is else".split()
+)
 
 
 def _is_word(token: str) -> bool:
@@ -334,10 +345,14 @@ def _join_line(tokens: list[str]) -> str:
             out = token
         else:
             glue = (
-                (token in _NO_SPACE_BEFORE and not (token == "." and prev[-1:].isdigit()))
-                or (token in ("(", "[") and _is_word(prev) and prev not in ("return", "in", "if", "and", "or", "not"))
+                (token in _NO_SPACE_BEFORE and not (token == "." and _NUMBER_START.match(prev)))
+                or (token in ("(", "[") and _is_word(prev) and prev not in _KEYWORDS_BEFORE_BRACKET)
                 or (prev in _NO_SPACE_AFTER and not (prev == "." and token[:1].isdigit()))
             )
+            if (prev in ("from", "import") and token == ".") or (prev == "." and token == "import"):
+                glue = False  # relative imports: "from . import x", "from .mod import y"
+            if prev == "." and token != "import" and out.endswith(" ."):
+                glue = True  # "from .mod": the dot sticks to the module name
             if prev[-1:] == "." and token[:1] == ".":
                 glue = False  # "." "." must not become ".." / "..."
             if prev == ">" and token == ">":
@@ -442,7 +457,7 @@ def detokenize(
     """CodeXGLUE tokens -> raw code.
 
     ``<s>``/``</s>`` are dropped, ``<EOL>`` becomes a newline, kept literals are restored (``U+0020`` -> space) and
-    bare placeholders become stand-ins: ``""`` for strings, the smallest integer that is not a kept number for
+    bare placeholders become stand-ins: a plausible word that is not a kept string (``"example"``), the smallest integer that is not a kept number for
     numbers, a letter that is not a kept char for chars. ``layout=True`` gives natural spacing and (Python)
     approximate indentation / (Java) one statement per line; ``layout=False`` joins tokens with single spaces.
     Either way ``retokenize(detokenize(t)) == t`` for dataset rows (tested on the real dev sets).

@@ -13,7 +13,7 @@ import math
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from codeeff.metrics import code_bleu, line, text
@@ -194,7 +194,7 @@ def metrics() -> dict[str, MetricSpec]:
             True,
             "0/1",
             "CodeXGLUE line EM: whitespace tokens equal after literal restore",
-            lambda: f"exact_match_cxg|tok:whitespace|literals:cxg-post-process|strip:prediction|codeeff:{cv()}",
+            lambda: f"exact_match_cxg|tok:whitespace|literals:cxg-post-process|strip:both|codeeff:{cv()}",
         ),
         _sample_spec(
             "exact_match_plain",
@@ -212,7 +212,7 @@ def metrics() -> dict[str, MetricSpec]:
             "CodeXGLUE edit sim: fuzz.ratio (InDel) rounded to int, after literal restore",
             lambda: (
                 f"edit_similarity|impl:rapidfuzz.fuzz.ratio:{_version('rapidfuzz')}|parity:fuzzywuzzy+python-Levenshtein"
-                f"|round:int|empty:0|literals:cxg-post-process|codeeff:{cv()}"
+                f"|round:int|empty:0|literals:cxg-post-process|strip:both|codeeff:{cv()}"
             ),
         ),
         _sample_spec(
@@ -221,18 +221,40 @@ def metrics() -> dict[str, MetricSpec]:
             False,
             "chars",
             "character Levenshtein distance (unit costs)",
-            lambda: f"levenshtein_distance|impl:Levenshtein:{_version('Levenshtein')}|unit:char|costs:1,1,1",
+            lambda: f"levenshtein_distance|impl:Levenshtein:{_version('Levenshtein')}|unit:char|costs:1,1,1|strip:both",
         ),
         _sample_spec(
             "token_accuracy",
             line.token_accuracy,
             True,
             "0-1",
-            "fraction of generated token positions equal to the reference token at that position",
-            lambda: f"token_accuracy|tok:whitespace|denominator:generated-tokens|codeeff:{cv()}",
+            "fraction of the reference's token positions the prediction matches (shorter predictions padded)",
+            lambda: f"token_accuracy|tok:whitespace|denominator:reference-positions|pad:miss|strip:both|codeeff:{cv()}",
         ),
     ]
-    return {spec.name: spec for spec in specs}
+    return {spec.name: _strip_both(spec) for spec in specs}
+
+
+# The reference implementation's whitespace rule (CodeXGLUE's evaluators strip both sides first); codebleu_compat is
+# the codebleu library's call exactly as it is, so it keeps the library's own handling.
+WHITESPACE_RULE = "strip:both"
+
+
+def _strip_both(spec: MetricSpec) -> MetricSpec:
+    if spec.name == "codebleu_compat":
+        return spec
+
+    def stripped(values: Sequence[str]) -> list[str]:
+        return [v.strip() if isinstance(v, str) else v for v in values]
+
+    corpus, sample, batch, signature = spec.corpus, spec.sample, spec.batch_sample, spec.signature
+    return replace(
+        spec,
+        corpus=lambda refs, preds, language=None: corpus(stripped(refs), stripped(preds), language),
+        sample=lambda pred, ref, language=None: sample(pred.strip(), ref.strip(), language),
+        batch_sample=None if batch is None else lambda r, p, language: batch(stripped(r), stripped(p), language),
+        signature=lambda: signature() if WHITESPACE_RULE in signature() else f"{signature()}|{WHITESPACE_RULE}",
+    )
 
 
 def get(name: str) -> MetricSpec:
@@ -288,6 +310,9 @@ def signature(metric_name: str) -> str | None:
         return table[metric_name].signature()
     if _EXECUTION.match(metric_name):
         if metric_name.startswith("pass@"):
-            return f"{metric_name}|estimator:unbiased-chen2021|n<k:error|codeeff:{_codeeff_version()}"
-        return f"{metric_name}|sandbox-status|sandbox_error:counted-as-fail|codeeff:{_codeeff_version()}"
+            return (
+                f"{metric_name}|estimator:unbiased-chen2021|n<k:error|n:n_samples|sandbox_error:excluded"
+                f"|codeeff:{_codeeff_version()}"
+            )
+        return f"{metric_name}|sandbox-status|sandbox_error:excluded|codeeff:{_codeeff_version()}"
     return None

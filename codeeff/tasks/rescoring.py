@@ -109,16 +109,36 @@ def read_samples(path: str | os.PathLike) -> dict[int, SavedDoc]:
     return docs
 
 
-def read_predictions(path: str | os.PathLike) -> dict[int, SavedDoc]:
+PREDICTION_FORMATS = ("raw", "gte", "transcoder")
+TRANSCODER_DELIMITER = "***Example ends here:"
+
+
+def read_predictions(path: str | os.PathLike, fmt: str = "raw") -> dict[int, SavedDoc]:
     """One prediction per document, in document order.
 
-    ``.jsonl``/``.json``: one JSON value per line — a string, or an object with ``prediction`` (a string) or
-    ``resps`` (list of strings, one per repeat) and optionally ``doc_id`` (default: the line's position).
-    Any other file: one prediction per line, verbatim (so a prediction cannot hold a newline; use JSONL for that).
+    ``raw`` — ``.jsonl``/``.json``: one JSON value per line — a string, or an object with ``prediction`` (a string)
+    or ``resps`` (list of strings, one per repeat) and optionally ``doc_id`` (default: the line's position); any other
+    file: one prediction per line, verbatim (so a prediction cannot hold a newline; use JSONL for that).
+    ``gte`` — G-TransEval's published translations: one space-tokenized translation per line (detokenized into the
+    task's target language by :func:`rescore`). ``transcoder`` — TransCoder's raw code, each output followed by a
+    line ``***Example ends here:``.
     """
     path = Path(path)
+    if fmt not in PREDICTION_FORMATS:
+        raise SavedGenerationsError(f"unknown predictions format '{fmt}'; known: {', '.join(PREDICTION_FORMATS)}")
     docs: dict[int, SavedDoc] = {}
-    if path.suffix in (".jsonl", ".json"):
+    if fmt == "transcoder":
+        chunks, current = [], []
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line.startswith(TRANSCODER_DELIMITER):
+                chunks.append("\n".join(current).strip("\n") + "\n")
+                current = []
+            else:
+                current.append(line)
+        if "\n".join(current).strip():
+            raise SavedGenerationsError(f"{path}: text after the last '{TRANSCODER_DELIMITER}' line (a cut file?)")
+        docs = {i: SavedDoc(i, [[code]]) for i, code in enumerate(chunks)}
+    elif path.suffix in (".jsonl", ".json") and fmt == "raw":
         for position, (lineno, value) in enumerate(_json_lines(path)):
             where = f"{path}:{lineno}"
             doc_id = position
@@ -155,7 +175,9 @@ def sibling_results(samples_path: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def load_saved_run(samples: str | os.PathLike | None, predictions: str | os.PathLike | None) -> SavedRun:
+def load_saved_run(
+    samples: str | os.PathLike | None, predictions: str | os.PathLike | None, predictions_format: str = "raw"
+) -> SavedRun:
     if (samples is None) == (predictions is None):
         raise ValueError("give exactly one of --samples or --predictions")
     path = Path(samples or predictions)  # type: ignore[arg-type]
@@ -168,7 +190,7 @@ def load_saved_run(samples: str | os.PathLike | None, predictions: str | os.Path
             run.original_results = json.loads(results_path.read_text(encoding="utf-8"))
             run.original_results_path = results_path
         return run
-    return SavedRun(path, "predictions", read_predictions(path))
+    return SavedRun(path, "predictions", read_predictions(path, predictions_format))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -308,9 +330,19 @@ def rescore(
     include_defaults: bool = False,
     confirm_run_unsafe_code: bool = False,
     allow_prompt_mismatch: bool = False,
+    predictions_format: str = "raw",
+    limit: int | None = None,
+    shard: tuple[int, int] | None = None,
+    saved_metrics: dict[int, dict[str, Any]] | None = None,
 ) -> Rescored:
-    """Rebuild ``task``, replay the saved generations through lm-eval's evaluator and (optionally) write results."""
-    run = load_saved_run(samples, predictions)  # bad files fail here, before the heavy imports
+    """Rebuild ``task``, replay the saved generations through lm-eval's evaluator and (optionally) write results.
+
+    The saved generations must cover the requested documents: all of the task's, or its first ``limit`` (the live
+    run's ``--limit`` when scoring its samples), of which ``shard = (i, n)`` keeps every n-th from the i-th.
+    ``saved_metrics`` (doc id -> the per-sample metrics a shard already computed) replaces ``process_results``: how
+    :func:`merge_shards` aggregates shards without executing anything again.
+    """
+    run = load_saved_run(samples, predictions, predictions_format)  # bad files fail here, before the heavy imports
 
     from lm_eval import simple_evaluate
 
@@ -332,15 +364,28 @@ def rescore(
     built = manager.load([task])["tasks"]
     task_obj = next(iter(built.values()))
     n_docs = len(task_obj.eval_docs)
-    order = sorted(run.docs)
-    beyond = [i for i in order if i < 0 or i >= n_docs]
+    beyond = [i for i in sorted(run.docs) if i < 0 or i >= n_docs]
     if beyond:
         raise SavedGenerationsError(
             f"{run.path}: doc_id(s) {beyond[:5]} are outside the task's {n_docs} documents; "
             "the file belongs to other data (pass the live run's --metadata)"
         )
-
     original = _original_config(run)
+    if limit is None and original.get("limit") is not None:
+        limit = int(original["limit"])  # the live run's --limit
+    order = requested_docs(n_docs, limit, shard)
+    missing = [i for i in order if i not in run.docs]
+    if missing:
+        covered = sum(1 for i in order if i in run.docs)
+        raise SavedGenerationsError(
+            f"{run.path}: covers {covered} of the {len(order)} requested documents of {task} (first missing doc_ids "
+            f"{missing[:5]}); pass --limit N to score only the first N documents"
+        )
+    if predictions_format == "gte":
+        _detokenize_gte(run, task_obj, order)
+    if saved_metrics is not None:
+        _replay_metrics(task_obj, order, saved_metrics)
+
     versions = (run.original_results or {}).get("versions") or {}
     if task in versions and str(versions[task]) != str(task_obj.VERSION):
         notes.append(
@@ -354,12 +399,18 @@ def rescore(
             "docs": len(order),
             "original_results": str(run.original_results_path) if run.original_results_path else None,
             "metadata": merged_metadata,
+            "predictions_format": predictions_format if run.kind == "predictions" else None,
+            "limit": limit,
+            "shard": f"{shard[0]}/{shard[1]}" if shard else None,
         },
     }
     prompts_rebuildable = not (run.original_results or {}).get("chat_template") and not (
         (run.original_results or {}).get("system_instruction")
     )
-    if not prompts_rebuildable:
+    if saved_metrics is not None:
+        prompts_rebuildable = True  # documents are still checked; prompts were when these metrics were computed
+        run.docs = {i: SavedDoc(d.doc_id, d.responses, d.doc_hash, None, d.numbers) for i, d in run.docs.items()}
+    elif not prompts_rebuildable:
         notes.append("the live run used a chat template or system instruction: saved prompts were not compared")
     lm = ReplayLM(run, order, check_prompts=prompts_rebuildable, model_info=model_info)
     tracker = _tracker(output)
@@ -392,6 +443,41 @@ def rescore(
     samples_out = results.pop("samples", {})
     results_path, samples_paths = _write(results, samples_out, tracker, output) if output else (None, [])
     return Rescored(results, results_path, samples_paths, notes)
+
+
+def requested_docs(n_docs: int, limit: int | None = None, shard: tuple[int, int] | None = None) -> list[int]:
+    """The doc ids a scoring covers: the first ``limit`` (default all), then shard ``i`` of ``n`` (every n-th)."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"--limit must be a positive number of documents, got {limit}")
+    docs = list(range(min(limit, n_docs) if limit is not None else n_docs))
+    if shard is not None:
+        index, count = shard
+        if not 0 <= index < count:
+            raise ValueError(f"--shard {index}/{count}: the shard index must be in 0..{count - 1}")
+        docs = docs[index::count]
+    return docs
+
+
+def _detokenize_gte(run: SavedRun, task_obj: Any, order: list[int]) -> None:
+    """G-TransEval's tokenized translations -> code in each document's target language."""
+    from codeeff.tasks.gtranseval.detokenize import detokenize
+
+    docs = task_obj.eval_docs
+    for doc_id in order:
+        doc = docs[doc_id]
+        if "target_lang" not in doc:
+            raise SavedGenerationsError("--predictions-format gte applies to G-TransEval tasks only")
+        saved = run.docs[doc_id]
+        saved.responses = [[detokenize(str(r), doc["target_lang"]) for r in req] for req in saved.responses]
+
+
+def _replay_metrics(task_obj: Any, order: list[int], saved_metrics: dict[int, dict[str, Any]]) -> None:
+    """Make ``task_obj`` report the saved per-sample metrics (lm-eval scores the documents in ``order``, once per
+    filter; :func:`merge_shards` only merges single-filter tasks)."""
+    import itertools
+
+    position = itertools.cycle(order)
+    task_obj.config.process_results = lambda doc, results: dict(saved_metrics[next(position)])
 
 
 def _tracker(output: str | os.PathLike | None):

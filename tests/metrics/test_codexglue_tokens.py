@@ -47,7 +47,7 @@ def test_detokenize_restores_kept_literals_and_standins(literals):
     raw = ct.detokenize(
         "<s> x = '<STR_LIT:aU+0020b>' + \"<STR_LIT>\" * <NUM_LIT> <EOL> y = <NUM_LIT:3> </s>", "py150", lits
     )
-    assert raw == f"x = 'a b' + \"\" * {lits.number_standin}\ny = 3"
+    assert raw == f"x = 'a b' + \"{lits.string_standin}\" * {lits.number_standin}\ny = 3"
     assert lits.number_standin not in lits.numbers
 
 
@@ -78,3 +78,25 @@ def test_round_trip_on_real_dev_rows(dev_rows, literals, language, layout):
     assert len(texts) > 500
     assert all(_IRREGULAR.search(t) for t in mismatched), [t[:200] for t in mismatched if not _IRREGULAR.search(t)][:3]
     assert len(mismatched) <= len(texts) // 200
+
+
+def test_detokenized_prompts_read_like_code_a_person_writes(literals):
+    lits = literals["python"]
+    tokens = (
+        "from . import views <EOL> from . models import Item <EOL> from django . db import models <EOL>"
+        " stack = M2X509 . X509_Stack ( ) <EOL> n = <NUM_LIT:1> . real <EOL> s = \"<STR_LIT>\" <EOL>"
+        " if ( a ) : <EOL> return [ x ]"
+    )
+    raw = ct.detokenize(tokens, "python", lits)
+    assert raw.splitlines() == [
+        "from . import views",
+        "from .models import Item",
+        "from django.db import models",
+        "stack = M2X509.X509_Stack()",
+        "n = 1 .real",  # "1." would be a float literal
+        f's = "{lits.string_standin}"',
+        "if (a):",
+        "    return [x]",
+    ]
+    assert lits.string_standin not in lits.strings and lits.string_standin.isidentifier()
+    assert ct.retokenize(raw, "python", lits) == tokens

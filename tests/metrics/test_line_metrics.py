@@ -77,9 +77,30 @@ def test_levenshtein_distance_is_character_edit_distance():
     assert levenshtein_distance("same", "same") == 0.0
 
 
-def test_token_accuracy_counts_generated_positions():
-    assert token_accuracy("a b c d", "a x c") == 0.5  # positions 0 and 2 right; position 3 is past the reference
-    assert token_accuracy(["a", "b"], ["a", "b", "c"]) == 1.0  # per generated token
+def test_token_accuracy_counts_reference_positions():
+    assert token_accuracy("a b c d", "a x c") == pytest.approx(2 / 3)  # positions 0, 2 of 3; "d" is past the end
+    assert token_accuracy(["a", "b"], ["a", "b", "c", "d"]) == 0.5  # stopping early = misses (padded)
     assert token_accuracy([1, 2, 3], [1, 5, 3]) == pytest.approx(2 / 3)  # model token ids work too
     assert token_accuracy("", "a b") == 0.0
     assert token_accuracy("", "") == 1.0
+    assert token_accuracy("a", "") == 0.0
+
+
+def test_every_text_metric_strips_both_sides_and_says_so():
+    """CodeXGLUE's evaluators strip both sides first: surrounding whitespace never moves a score (399 of 400
+    G-TransEval references end with a space)."""
+    from codeeff.metrics.registry import metrics
+
+    refs = ["int f ( int a ) { return a + 1 ; }", "x = [ 1 , 2 ]"]
+    preds = ["int f ( int a ) { return a ; }", "x = [ 1 , 3 ]"]
+    padded_refs, padded_preds = [r + " \n" for r in refs], ["\n  " + p + "\n\n" for p in preds]
+    for name, spec in metrics().items():
+        if name == "codebleu_compat":
+            continue  # the codebleu library's call as it is
+        assert "strip:both" in spec.signature(), name
+        language = "java"
+        assert spec.corpus(padded_refs, padded_preds, language) == spec.corpus(refs, preds, language), name
+        assert spec.sample(padded_preds[0], padded_refs[0], language) == spec.sample(preds[0], refs[0], language), name
+    assert edit_similarity("return a ;\n", "return a ; ") == 100.0
+    assert levenshtein_distance("return a ;\n", " return a ;") == 0.0
+    assert exact_match_cxg("a b", "a b ") == 1.0

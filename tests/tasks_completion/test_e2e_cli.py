@@ -40,7 +40,7 @@ def test_run_then_score_reproduces_the_live_scores(tmp_path, tiny_model_dir, dat
         assert sample["status"].split(":")[0] in ("ok", "empty")
         assert "\n" not in sample["filtered_resps"][0]  # Python line completion stops at the newline
         assert 0 <= sample["edit_similarity"] <= 100
-    assert results["versions"]["codexglue_line_py150"] == 1.0
+    assert results["versions"]["codexglue_line_py150"] == 1.1
     assert results["codeeff"]["data"]["codexglue_line_py150"]["split"] == "dev"
     assert results["codeeff"]["data"]["codexglue_line_py150"]["rows"] == 3819
 

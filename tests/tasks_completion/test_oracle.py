@@ -58,7 +58,7 @@ def test_true_continuation_scores_perfectly_on_context_tasks(tmp_path, data_dir,
         predictions.append(cxg.detokenize(" ".join(files[doc["id"]][start : start + 40]), language))
         assert files[doc["id"]][start : start + 15] == doc["reference"].split()
     path = _write_predictions(tmp_path / "oracle.jsonl", predictions)
-    _assert_perfect(rescore(task, predictions=path, metadata=metadata).results["results"][task], task)
+    _assert_perfect(rescore(task, predictions=path, metadata=metadata, limit=N_DOCS).results["results"][task], task)
 
 
 @pytest.mark.parametrize(("task", "language", "tail"), [("codexglue_line_py150", "python", "\nx = 1"),
@@ -75,7 +75,7 @@ def test_true_line_scores_perfectly_on_line_tasks(tmp_path, data_dir, task, lang
         corpus_item(metric_text(d["reference"].split()), metric_text(d["reference"].split()), language) for d in docs
     ]
     ceiling = {name: getattr(lm_eval_glue, name)(items) for name in LINE_CORPUS_METRICS}
-    scores = rescore(task, predictions=path, metadata=metadata).results["results"][task]
+    scores = rescore(task, predictions=path, metadata=metadata, limit=N_DOCS).results["results"][task]
     _assert_perfect(scores, task, ceiling)
 
 
@@ -88,3 +88,44 @@ def test_codexglue_evaluator_sample_reproduces_the_readme(data_dir):
     assert round(scores["edit_similarity,none"], 1) == 43.8
     assert scores["exact_match_cxg,none"] == 0.0
     assert line_task.load(task, "java", **metadata)["test"][0]["line_rule"] == "java_cxg"
+
+
+def test_leading_newline_after_a_line_end_adds_no_eol(tmp_path, data_dir):
+    """A context ending with <EOL>: an answer that starts with the newline again (blank lines collapse in PY150) is
+    still the true continuation; the prompt ends with the next line's indentation, as an editor places the cursor."""
+    from codeeff.tasks.codexglue import text
+
+    task, metadata = "py150_ctx20", {"data_dir": str(data_dir)}
+    docs = context_task.load(task, "python", 0.2, **metadata)["test"]
+    files, _ = load_token_files(SourceConfig.from_metadata(metadata), "python")
+    chosen = [d for d in docs if text.ends_line(d["context"])][:N_DOCS]
+    assert len(chosen) == N_DOCS
+    predictions = []
+    for doc in chosen:
+        start = doc["split_at"]
+        predictions.append("\n" + cxg.detokenize(" ".join(files[doc["id"]][start : start + 40]), "python"))
+        prompt = text.doc_to_text(doc)
+        assert prompt.startswith(cxg.detokenize(doc["context"], "python")) and not prompt.strip(" ").endswith("\n\n")
+    produced = [text.response_tokens(p, "python", "code", True)[:15] for p in predictions]
+    assert produced == [d["reference"].split() for d in chosen]
+    # without the context's line end, the same leading newline is the reference's first token
+    assert text.response_tokens("\nx = 1", "python", "code", False)[:1] == ["<EOL>"]
+    assert text.response_tokens("<EOL> x", "python", "tokens", True) == ["x"]
+
+
+def test_line_prompt_after_a_line_end_ends_with_the_next_lines_indentation(data_dir):
+    from codeeff.tasks.codexglue import text
+
+    docs = line_task.load("codexglue_line_py150", "python", data_dir=str(data_dir))["test"]
+    chosen = [d for d in docs if text.ends_line(d["context"])]
+    assert len(chosen) == 1025  # of 3819: the documents whose answer a stop at "\n" used to empty
+    indented = 0
+    for doc in chosen[:200]:
+        prompt = text.doc_to_text(doc)
+        base = cxg.detokenize(doc["context"], "python")
+        indent = prompt[len(base) :]
+        assert prompt.startswith(base) and set(indent) <= {" "} and len(indent) % 4 == 0
+        full = cxg.detokenize(f"{doc['context']} {doc['reference']}", "python")
+        assert full.startswith(prompt)  # the indentation is the layout's own for that line
+        indented += bool(indent)
+    assert indented > 100

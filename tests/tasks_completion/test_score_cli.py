@@ -53,16 +53,16 @@ def test_unknown_task_suggests_the_close_one(tmp_path, capsys, first_doc):
 def test_samples_of_other_data_are_refused(tmp_path, capsys, first_doc):
     path = tmp_path / "samples.jsonl"
     path.write_text(json.dumps(_sample(0, "0" * 64)) + "\n")
-    code, _, err = _score(capsys, "--task", TASK, "--samples", str(path))
+    code, _, err = _score(capsys, "--task", TASK, "--samples", str(path), "--limit", "1")
     assert code != 0 and "doc_id 0: the rebuilt task's document differs" in err
 
 
 def test_changed_prompt_is_refused_unless_allowed(tmp_path, capsys, first_doc):
     path = tmp_path / "samples.jsonl"
     path.write_text(json.dumps(_sample(0, _doc_hash(first_doc), prompt_hash="1" * 64)) + "\n")
-    code, _, err = _score(capsys, "--task", TASK, "--samples", str(path))
+    code, _, err = _score(capsys, "--task", TASK, "--samples", str(path), "--limit", "1")
     assert code != 0 and "saved prompt(s) differ" in err and "--allow-prompt-mismatch" in err
-    code, out, err = _score(capsys, "--task", TASK, "--samples", str(path), "--allow-prompt-mismatch")
+    code, out, err = _score(capsys, "--task", TASK, "--samples", str(path), "--allow-prompt-mismatch", "--limit", "1")
     assert code == 0 and "exact_match_cxg" in out and "saved prompt(s) differ" in err
 
 
@@ -76,3 +76,16 @@ def test_doc_ids_beyond_the_task_are_refused(tmp_path, capsys, first_doc):
 def test_samples_and_predictions_are_exclusive(tmp_path, capsys):
     code, _, err = _score(capsys, "--task", TASK, "--samples", "a", "--predictions", "b")
     assert code == 2 and "not allowed with argument" in err
+
+
+def test_predictions_that_do_not_cover_the_task_are_refused_unless_limited(tmp_path, capsys, first_doc):
+    path = tmp_path / "p.txt"
+    path.write_text("x = 1\ny = 2\n")
+    code, _, err = _score(capsys, "--task", TASK, "--predictions", str(path))
+    assert code != 0 and "covers 2 of the 3819 requested documents" in err and "--limit" in err
+    code, _, err = _score(capsys, "--task", TASK, "--predictions", str(path), "--limit", "3")
+    assert code != 0 and "covers 2 of the 3 requested documents" in err and "[2]" in err
+    code, out, _ = _score(capsys, "--task", TASK, "--predictions", str(path), "--limit", "2")
+    assert code == 0 and "exact_match_cxg" in out
+    code, _, err = _score(capsys, "--task", TASK, "--predictions", str(path), "--shard", "2/2")
+    assert code != 0 and "--shard" in err

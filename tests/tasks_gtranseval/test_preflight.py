@@ -45,3 +45,15 @@ def test_unusable_sandbox_fails_before_the_model_loads(codeeff_cli, data_dir, tm
     )  # fmt: skip
     assert out.returncode != 0
     assert "G-TransEval needs a sandbox" in out.stderr and "docker" in out.stderr
+
+
+def test_predict_only_needs_no_confirmation_and_no_sandbox(monkeypatch):
+    monkeypatch.setenv("CODEEFF_SANDBOX_BACKEND", "docker")
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")  # no usable sandbox at all
+    args = _args("gtranseval_java2python", False)
+    args.predict_only = True
+    check({"gtranseval_*"}, args)
+    assert args.confirm_run_unsafe_code is True  # lm-eval's unsafe-task check, answered: nothing is executed
+    args.predict_only = False
+    with pytest.raises(PreflightError):
+        check({"gtranseval_*"}, _args("gtranseval_java2python", False))

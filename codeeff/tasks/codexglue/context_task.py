@@ -86,7 +86,9 @@ def load(task: str, language: str, fraction: float, continuation_tokens: int = 1
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     response = results[0]
     reference = doc["reference"].split()
-    produced = text.response_tokens(str(response), doc["language"], doc["prompt_format"])
+    produced = text.response_tokens(
+        str(response), doc["language"], doc["prompt_format"], text.ends_line(doc["context"])
+    )
     prediction = produced[: len(reference)]
     if not prediction:
         status = "empty: the output holds no code token"

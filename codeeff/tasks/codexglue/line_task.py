@@ -45,7 +45,7 @@ def load(task: str, language: str, **metadata: Any) -> dict[str, Any]:
 
 def predicted_line(response: str, doc: dict[str, Any]) -> tuple[list[str], str]:
     """The first line of a model's output as CodeXGLUE tokens, and the sample's status."""
-    tokens = text.response_tokens(response, doc["language"], doc["prompt_format"])
+    tokens = text.response_tokens(response, doc["language"], doc["prompt_format"], text.ends_line(doc["context"]))
     line, ended = cut_line(tokens, doc["line_rule"])
     if not line:
         return line, "empty: the output holds no code token before the line end"

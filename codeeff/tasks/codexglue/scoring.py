@@ -56,17 +56,19 @@ def line_metrics(prediction: str, reference: str, language: str) -> dict[str, An
 def span_metrics(prediction: list[str], reference: list[str], language: str) -> dict[str, Any]:
     """A fixed-length token span (the context-fraction tasks): the seed's metric set.
 
-    Token accuracy is over the reference's positions: a prediction shorter than the reference is padded with
-    misses, so stopping early never raises the score (the seed always generates its full 15 tokens).
+    Token accuracy (:func:`codeeff.metrics.token_accuracy`, the same function ``codeeff metrics`` runs) is over the
+    reference's positions: a prediction shorter than the reference is padded with misses, so stopping early never
+    raises the score (the seed always generates its full 15 tokens).
     """
     from codeeff.metrics import exact_match_cxg, levenshtein_distance, token_accuracy
 
     pred_text, ref_text = metric_text(prediction), metric_text(reference)
-    padded = [cxg.restore_literals(t) for t in prediction] + [None] * (len(reference) - len(prediction))
     return {
         "exact_match_cxg": exact_match_cxg(" ".join(prediction), " ".join(reference)),
         "levenshtein_distance": levenshtein_distance(pred_text, ref_text),
-        "token_accuracy": token_accuracy(padded, [cxg.restore_literals(t) for t in reference]),
+        "token_accuracy": token_accuracy(
+            [cxg.restore_literals(t) for t in prediction], [cxg.restore_literals(t) for t in reference]
+        ),
         **_items(SPAN_CORPUS_METRICS, pred_text, ref_text, language),
     }
 

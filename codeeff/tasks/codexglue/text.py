@@ -41,24 +41,53 @@ def literals(language: str) -> cxg.Literals:
     return _literals[language]
 
 
-def render_context(tokens: str, language: str, fmt: str) -> str:
-    """What the model is given for a context of CodeXGLUE tokens."""
+def ends_line(context: str) -> bool:
+    """Whether a context of CodeXGLUE tokens ends with a line break (``<EOL>``): the continuation starts a new line."""
+    tokens = cxg.split_tokens(context)
+    return bool(tokens) and tokens[-1] == cxg.EOL
+
+
+def render_context(tokens: str, language: str, fmt: str, continuation: str = "") -> str:
+    """What the model is given for a context of CodeXGLUE tokens.
+
+    A Python context that ends with a line break is followed by the indentation of the next line, as an editor
+    places the cursor (the layout of ``continuation``'s first line decides it, e.g. one level up for ``else``):
+    the model writes the line's code, not the indentation or an empty line, and a stop at ``\n`` cannot end the
+    answer before it starts.
+    """
     if fmt == "tokens":
         return " ".join(cxg.split_tokens(tokens))
-    return cxg.detokenize(tokens, language, literals(language))
+    code = cxg.detokenize(tokens, language, literals(language))
+    if language != "python" or not ends_line(tokens) or not continuation:
+        return code
+    next_line = cxg.split_tokens(continuation)
+    next_line = next_line[: next_line.index(cxg.EOL)] if cxg.EOL in next_line else next_line
+    if not next_line:
+        return code
+    both = cxg.detokenize(f"{tokens} {' '.join(next_line)}", language, literals(language))
+    last = both.rsplit("\n", 1)[-1]
+    return code + last[: len(last) - len(last.lstrip(" "))]
 
 
-def response_tokens(response: str, language: str, fmt: str) -> list[str]:
-    """A model's output as CodeXGLUE tokens (``<EOL>`` kept where the output has a line break)."""
+def response_tokens(response: str, language: str, fmt: str, context_ends_line: bool = False) -> list[str]:
+    """A model's output as CodeXGLUE tokens (``<EOL>`` kept where the output has a line break).
+
+    PY150 collapses runs of line breaks into one ``<EOL>``: after a context that already ends with ``<EOL>``, line
+    breaks at the start of the output add nothing; after any other context, a leading line break ends the context's
+    line and is the reference's first token.
+    """
     if fmt == "tokens":
-        return cxg.split_tokens(response)
-    tokens = cxg.tokenize_code(response, language, literals(language), strip_eol=False)
-    if language == "python" and response.lstrip(" \t\f")[:1] in ("\n", "\r") and tokens[:1] != [cxg.EOL]:
-        # A completion that starts by ending the context's line: that first line break is a token of the reference.
-        tokens.insert(0, cxg.EOL)
+        tokens = cxg.split_tokens(response)
+    else:
+        tokens = cxg.tokenize_code(response, language, literals(language), strip_eol=False)
+        if language == "python" and response.lstrip(" \t\f")[:1] in ("\n", "\r") and tokens[:1] != [cxg.EOL]:
+            tokens.insert(0, cxg.EOL)
+    if context_ends_line:
+        while tokens[:1] == [cxg.EOL]:
+            tokens.pop(0)
     return tokens
 
 
 def doc_to_text(doc: dict[str, Any]) -> str:
     """lm-eval's ``doc_to_text`` for every CodeXGLUE completion task (documents carry their own format)."""
-    return render_context(doc["context"], doc["language"], doc["prompt_format"])
+    return render_context(doc["context"], doc["language"], doc["prompt_format"], doc["reference"])

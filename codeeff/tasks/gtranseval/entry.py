@@ -6,9 +6,12 @@ point, so the name a model chooses does not matter and added helpers keep workin
 
 1. a function whose name matches the problem's name in any benchmark language, ignoring case and ``_``
    (``greatest_common_divisor`` = ``greatestCommonDivisor`` = ``GreatestCommonDivisor``), preferring the right arity;
-2. else, among functions with the right number of parameters, the last one no other function calls (helpers are
-   called by the entry, the entry by nobody);
-3. else the last function with the right arity; else the last function.
+2. else, among functions with the right number of parameters that no other function calls (helpers are called by the
+   entry, the entry by nobody; calls made by a test driver do not count), the one whose name is most similar to the problem's names (similarity >= 0.5), else
+   the first one by position that is not a test driver (``main``, ``test*``, ``check*``, ``example*``, ``demo*``): a
+   never-called function of the same arity written after the entry (a usage example) is not the entry;
+3. else the same choice among the functions with the right arity, then among the functions nobody calls; else the
+   first function.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class FunctionInfo:
     calls: frozenset[str]  # identifiers followed by "(" in its body
     owner: str | None = None  # enclosing class, if any
     is_static: bool = True
+    position: int = 0  # offset of the definition in the code (functions are listed in this order)
 
 
 def _norm(name: str) -> str:
@@ -37,17 +41,37 @@ def choose_entry(functions: list[FunctionInfo], preferred_names: list[str], arit
     if not functions:
         return None
     fits = [f for f in functions if f.min_args <= arity <= f.max_args]
-    wanted = {_norm(n) for n in preferred_names}
+    wanted = {_norm(n) for n in preferred_names if n}
     named = [f for f in functions if _norm(f.name) in wanted]
     if named:
         named_fits = [f for f in named if f in fits]
-        return (named_fits or named)[-1]
-    roots = [f for f in fits if not any(f.name in g.calls for g in functions if g is not f)]
-    if roots:
-        return roots[-1]
-    if fits:
-        return fits[-1]
-    return functions[-1]
+        return (named_fits or named)[0]
+    callers = [g for g in functions if not _DRIVER_NAME.match(g.name)]  # a test driver's calls do not make helpers
+    roots = [f for f in functions if not any(f.name in g.calls for g in callers if g is not f)]
+    for pool in ([f for f in roots if f in fits], fits, roots):
+        if pool:
+            return _best_root(pool, wanted)
+    return functions[0]
+
+
+_DRIVER_NAME = re.compile(r"^(?:main|test|check|example|demo|run_?tests?|usage)", re.IGNORECASE)
+SIMILAR_ENOUGH = 0.5
+
+
+def name_similarity(name: str, wanted: set[str]) -> float:
+    """Best ``difflib`` ratio of ``name`` to any wanted name (case and ``_`` ignored); 0.0 when nothing is wanted."""
+    from difflib import SequenceMatcher
+
+    return max((SequenceMatcher(None, _norm(name), w).ratio() for w in wanted), default=0.0)
+
+
+def _best_root(pool: list[FunctionInfo], wanted: set[str]) -> FunctionInfo:
+    scored = [(name_similarity(f.name, wanted), -i, f) for i, f in enumerate(pool)]
+    best = max(scored, key=lambda item: (item[0], item[1]))
+    if best[0] >= SIMILAR_ENOUGH:
+        return best[2]
+    drivers = [f for f in pool if not _DRIVER_NAME.match(f.name)]
+    return (drivers or pool)[0]
 
 
 # --- Python --------------------------------------------------------------------------------------------------------
@@ -82,7 +106,9 @@ def _py_info(node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None, sk
             elif isinstance(func, ast.Attribute):
                 calls.add(func.attr)
     calls.discard(node.name)  # recursion does not make a function a helper
-    return FunctionInfo(node.name, max(required, 0), maximum, frozenset(calls), owner, is_static=not skip_self)
+    return FunctionInfo(
+        node.name, max(required, 0), maximum, frozenset(calls), owner, is_static=not skip_self, position=node.lineno
+    )
 
 
 # --- C-family (Java, C++, C#, JavaScript) ---------------------------------------------------------------------------
@@ -142,7 +168,7 @@ def c_family_functions(code: str, language: str) -> list[FunctionInfo]:
                     body = text[i:end]
                     calls = frozenset(m.group(1) for m in _CALL.finditer(body)) - {info[0]}
                     static = depth == 0 or bool(re.search(r"\bstatic\b", header))
-                    found.append(FunctionInfo(info[0], info[1], info[1], calls, owner, static))
+                    found.append(FunctionInfo(info[0], info[1], info[1], calls, owner, static, segment_start))
             depth += 1
             segment_start = i + 1
         elif ch == "}":
@@ -159,8 +185,8 @@ def c_family_functions(code: str, language: str) -> list[FunctionInfo]:
             arity = 1 if match.group(4) else _count_params(params or "")
             end = _matching_brace(text, text.find("{", match.end())) if "{" in text[match.end() :] else len(text)
             calls = frozenset(m.group(1) for m in _CALL.finditer(text[match.end() : end])) - {match.group(1)}
-            found.append(FunctionInfo(match.group(1), arity, arity, calls))
-    return found
+            found.append(FunctionInfo(match.group(1), arity, arity, calls, position=match.start()))
+    return sorted(found, key=lambda f: f.position)
 
 
 def _c_signature(header: str, language: str) -> tuple[str, int] | None:

@@ -5,9 +5,9 @@
 For every direction ``<src>2<tgt>`` among python, java, cpp, csharp, javascript (20 directions) it writes
 ``gtranseval_<src>2<tgt>`` (all 400 functions, tagged ``codeeff_translation`` / ``codeeff_suite``),
 ``gtranseval_<src>2<tgt>_type1..4`` (one Type each, tag ``gtranseval_types``) and the group
-``gtranseval_<src>2<tgt>_all`` (the four Types with size-weighted aggregate CA). Every target language has a test
-driver, so each file ``include``s ``_executed_template_yaml``. The directions into C# (executed since version 1.1;
-text metrics only before) carry their own version.
+``gtranseval_<src>2<tgt>_all`` (the four Types with size-weighted aggregate CA) and
+``gtranseval_<src>2<tgt>_pass10`` (10 samples per problem at temperature 0.8, pass@1/5/10). Every target language
+has a test driver, so each file ``include``s ``_executed_template_yaml``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from codeeff.tasks.gtranseval.problems import LANGUAGE_FILES, TYPES
-from codeeff.tasks.gtranseval.task import EXEC_STATUSES, TEXT_METRICS
+from codeeff.tasks.gtranseval.task import EXEC_STATUSES, PASS_AT_K, TEXT_METRICS
 
-VERSION = "1.0"
-VERSIONS = {"csharp": "1.1"}  # per target language, where it differs from VERSION
+VERSION = "1.1"
 YAML_DIR = Path(__file__).resolve().parent / "yaml"
 LANGS = tuple(LANGUAGE_FILES)
 EXECUTED_TARGETS = ("python", "java", "cpp", "javascript", "csharp")
@@ -34,6 +33,7 @@ gen_prefix: answer_prefix
 target_delimiter: ""
 process_results: !function codeeff.tasks.gtranseval.task.process_results
 unsafe_code: {unsafe}
+repeats: 1
 generation_kwargs:
   until:
     - "```"
@@ -67,6 +67,10 @@ def template(executed: bool) -> str:
         text += _metric("ca", "mean", True)
         for type_ in TYPES:
             text += _metric(f"ca_type{type_}", "mean", True)
+        for k in PASS_AT_K:
+            text += _metric(f"pass@{k}", "mean", True)
+        text += _metric("n_samples", "mean", True)
+        text += _metric("n_sandbox_error", "!function codeeff.tasks.gtranseval.task.total", False)
         text += _metric("compile_rate", "!function codeeff.tasks.gtranseval.task.compile_rate", True)
         for status in EXEC_STATUSES:
             text += _metric(f"exec_status_{status}", "mean", status == "passed")
@@ -88,7 +92,20 @@ def _task(name: str, src: str, tgt: str, types: tuple[int, ...], tags: list[str]
         f"tag:\n{tag_lines}"
         f"dataset_kwargs:\n  source: {src}\n  target: {tgt}\n  types: [{', '.join(map(str, types))}]\n"
         f"  task_name: {name}\n"
-        f"metadata:\n  version: {VERSIONS.get(tgt, VERSION)}\n"
+        f"metadata:\n  version: {VERSION}\n"
+    )
+
+
+PASS10_SAMPLING = {"temperature": 0.8, "top_p": 0.95}  # Chen et al. (2021): T=0.8 for pass@10 and above
+
+
+def _pass10_task(name: str, src: str, tgt: str) -> str:
+    """``<name>_pass10``: 10 sampled translations per problem, pass@1/5/10 (all 4,000 executed in one batch)."""
+    sampling = "".join(f"  {key}: {value}\n" for key, value in PASS10_SAMPLING.items())
+    return (
+        _task(f"{name}_pass10", src, tgt, TYPES, ["gtranseval_passk"])
+        + "repeats: 10\n"
+        + f'generation_kwargs:\n  until:\n    - "```"\n  max_gen_toks: 512\n  do_sample: true\n{sampling}'
     )
 
 
@@ -102,7 +119,7 @@ def _group(direction: str, tgt: str) -> str:
         f"group: gtranseval_{direction}_all\n"
         f"task:\n{children}"
         f"aggregate_metric_list:\n{aggregates}"
-        f"metadata:\n  version: {VERSIONS.get(tgt, VERSION)}\n"
+        f"metadata:\n  version: {VERSION}\n"
     )
 
 
@@ -121,6 +138,8 @@ def files() -> dict[str, str]:
             for t in TYPES:
                 out[f"{name}_type{t}.yaml"] = _task(f"{name}_type{t}", src, tgt, (t,), ["gtranseval_types"])
             out[f"{name}_all.yaml"] = _group(direction, tgt)
+            if tgt in EXECUTED_TARGETS:
+                out[f"{name}_pass10.yaml"] = _pass10_task(name, src, tgt)
     return out
 
 

@@ -33,7 +33,15 @@ def may_target_csharp(args: argparse.Namespace) -> bool:
 
 def check(patterns: set[str] | list[str], args: argparse.Namespace) -> None:
     """Require ``--confirm_run_unsafe_code``, a usable sandbox backend and, when a direction into C# may run, Mono
-    (raises :class:`PreflightError`). Every G-TransEval task executes its translations."""
+    (raises :class:`PreflightError`). Every G-TransEval task executes its translations.
+
+    A ``--predict_only`` run never executes code (execution happens when a sample is scored, and such a run scores
+    nothing), so it needs none of these: the confirmation lm-eval demands for tasks marked ``unsafe_code`` is given
+    on the user's behalf, and no sandbox is looked for. ``codeeff score`` later executes, and asks then.
+    """
+    if getattr(args, "predict_only", False):
+        args.confirm_run_unsafe_code = True
+        return
     if not getattr(args, "confirm_run_unsafe_code", False):
         raise PreflightError(
             "G-TransEval tasks execute the model's translations against unit tests, so lm-eval requires "

@@ -137,22 +137,58 @@ def doc_to_target(doc: dict) -> str:
 # --- execution (batched) --------------------------------------------------------------------------------------------
 
 
+class ExecutionBatch:
+    """Every candidate of one task, executed together in one sandbox call the first time an outcome is asked for.
+
+    The filter only extracts code; execution waits for scoring (:func:`process_results` reading ``.execution``), so a
+    ``--predict_only`` run, which never scores, never executes anything.
+    """
+
+    def __init__(self, items: list[tuple[Problem, str, dict]]) -> None:
+        self.items = items
+        self.outcomes: list[dict] | None = None
+
+    def outcome(self, index: int) -> dict:
+        if self.outcomes is None:
+            self.outcomes = run_candidates(self.items)
+        return self.outcomes[index]
+
+
 class ScoredResponse(str):
     """The extracted code of one response, with the execution outcome and the generation's cost figures."""
 
     stats: dict[str, Any]
-    execution: dict[str, Any] | None
     raw: str
 
-    def __new__(cls, code: str, execution: dict[str, Any] | None, stats: dict | None, raw: str) -> ScoredResponse:
+    def __new__(
+        cls,
+        code: str,
+        execution: dict[str, Any] | None,
+        stats: dict | None,
+        raw: str,
+        batch: ExecutionBatch | None = None,
+        index: int = -1,
+    ) -> ScoredResponse:
         obj = super().__new__(cls, code)
-        obj.execution = execution
+        obj._execution = execution
+        obj._batch, obj._index = batch, index
         obj.stats = dict(stats or {})
         obj.raw = raw
         return obj
 
+    @property
+    def execution(self) -> dict[str, Any] | None:
+        """The execution outcome (runs the task's whole batch on first access); ``None`` for targets not executed."""
+        if self._execution is None and self._batch is not None:
+            self._execution = self._batch.outcome(self._index)
+        return self._execution
+
+    @execution.setter
+    def execution(self, value: dict[str, Any] | None) -> None:
+        self._execution, self._batch = value, None
+
     def __reduce__(self):
-        return (ScoredResponse, (str(self), self.execution, self.stats, self.raw))
+        return (ScoredResponse, (str(self), self._execution, self.stats, self.raw, self._batch, self._index))
 
 
 def sandbox_settings() -> dict[str, Any]:
@@ -163,29 +199,39 @@ def sandbox_settings() -> dict[str, Any]:
 
 
 def execute(resps: list[list[str]], docs: list[dict]) -> list[list[ScoredResponse]]:
-    """Custom filter: run every response of the task in the sandbox at once (targets without a harness: C#)."""
-    from codeeff.tasks.gtranseval.extract import extract_code
+    """Custom filter: extract the code of every response; all of them are executed in one sandbox batch when the
+    first is scored (never in a ``--predict_only`` run). Targets without a harness (C#) are not executed."""
     from codeeff.tasks.gtranseval.harness import EXECUTABLE
 
-    codes = [
-        [extract_code(str(r), doc["target_lang"]) for r in responses]
-        for responses, doc in zip(resps, docs, strict=True)
-    ]
+    codes = [[extract_for(doc, str(r)) for r in responses] for responses, doc in zip(resps, docs, strict=True)]
     flat = [(i, j) for i, doc in enumerate(docs) if doc["target_lang"] in EXECUTABLE for j in range(len(codes[i]))]
-    outcomes: dict[tuple[int, int], dict] = {}
     if docs and len(flat) < sum(len(c) for c in codes):
         _record_not_executed(docs[0])
-    if flat:
-        outcomes = dict(
-            zip(flat, run_candidates([(problem_of(docs[i]), codes[i][j], docs[i]) for i, j in flat]), strict=True)
-        )
+    batch = ExecutionBatch([(problem_of(docs[i]), codes[i][j], docs[i]) for i, j in flat]) if flat else None
+    position = {pair: k for k, pair in enumerate(flat)}
     return [
         [
-            ScoredResponse(code, outcomes.get((i, j)), getattr(resps[i][j], "stats", None), str(resps[i][j]))
+            ScoredResponse(
+                code,
+                None,
+                getattr(resps[i][j], "stats", None),
+                str(resps[i][j]),
+                batch if (i, j) in position else None,
+                position.get((i, j), -1),
+            )
             for j, code in enumerate(codes[i])
         ]
         for i in range(len(docs))
     ]
+
+
+def extract_for(doc: dict, response: str) -> str:
+    """The code of ``response``, choosing among fenced blocks the one that defines the problem's entry function."""
+    from codeeff.tasks.gtranseval.extract import extract_code
+    from codeeff.tasks.gtranseval.harness import preferred_names
+
+    problem = problem_of(doc)
+    return extract_code(response, doc["target_lang"], preferred_names(problem), len(problem.params_type))
 
 
 def _record_not_executed(doc: dict) -> None:
@@ -227,28 +273,53 @@ def run_candidates(
 # --- scoring --------------------------------------------------------------------------------------------------------
 
 
+PASS_AT_K = (1, 5, 10)
+
+
 def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
-    """Per-sample metrics of one document (``results[0]`` holds the :class:`ScoredResponse` list of :func:`execute`)."""
+    """Per-document metrics (``results[0]`` holds the :class:`ScoredResponse` list of :func:`execute`, one per repeat).
+
+    Execution metrics use every sample of the document: ``ca`` (and ``ca_type<T>``) is the share of passing samples,
+    ``pass@k`` the unbiased estimator for each k <= n (k in 1, 5, 10), ``exec_status_*`` the share of samples per
+    status. A sample whose execution is a harness fault (sandbox status ``sandbox_error``) is excluded from these
+    denominators and counted in ``n_sandbox_error``; a document whose samples all are is left out of CA and pass@k.
+    ``n_samples`` records n. Text metrics and cost figures are those of the first sample.
+    """
     from codeeff.metrics import edit_similarity
+    from codeeff.metrics.execution import pass_at_k
     from codeeff.model_adapters.stats import cost_metrics
 
-    response = results[0]
-    if isinstance(response, list):  # a custom filter's output reaches us as [per-request list of responses]
-        response = response[0]
+    responses = results[0] if isinstance(results[0], list) else list(results)
+    response = responses[0]
     code = str(response)
     item = {"reference": doc["reference"], "prediction": code, "language": doc["target_lang"]}
     metrics: dict[str, Any] = {name: item for name in TEXT_METRICS}
     metrics["edit_similarity"] = edit_similarity(code, doc["reference"])
-    execution = getattr(response, "execution", None)
-    if execution is not None:
-        ca = 1.0 if execution["passed"] else 0.0
-        metrics["ca"] = ca
-        metrics[f"ca_type{doc['type']}"] = ca
-        for status in EXEC_STATUSES:
-            metrics[f"exec_status_{status}"] = 1.0 if execution["status"] == status else 0.0
-        metrics["compile_rate"] = {k: v for k, v in execution.items() if k != "backend"}
+    executions = [getattr(r, "execution", None) for r in responses]
+    if all(e is not None for e in executions):
+        counted = [e for e in executions if not is_sandbox_error(e)]
+        metrics["n_samples"] = float(len(responses))
+        metrics["n_sandbox_error"] = float(len(executions) - len(counted))
+        if counted:
+            n, c = len(counted), sum(1 for e in counted if e["passed"])
+            metrics["ca"] = metrics[f"ca_type{doc['type']}"] = c / n
+            metrics.update({f"pass@{k}": pass_at_k(n, c, k) for k in PASS_AT_K if k <= n})
+            for status in EXEC_STATUSES:
+                metrics[f"exec_status_{status}"] = sum(1 for e in counted if e["status"] == status) / n
+        records = [{k: v for k, v in e.items() if k != "backend"} for e in executions]
+        metrics["compile_rate"] = {**records[0], **({"all": records} if len(records) > 1 else {})}
     metrics.update(cost_metrics(response))
     return metrics
+
+
+def is_sandbox_error(execution: dict[str, Any]) -> bool:
+    """Whether an execution failed by the harness's fault (never counted against a model)."""
+    return "sandbox_error" in (execution.get("sandbox_status"), execution.get("status"))
+
+
+def total(values: list[float]) -> float:
+    """Aggregation: the sum over documents (``n_sandbox_error``)."""
+    return float(sum(values))
 
 
 TEXT_METRICS = (
@@ -263,10 +334,13 @@ TEXT_METRICS = (
 
 
 def compile_rate(items: list[dict]) -> float:
-    """Aggregation of the per-sample execution records: share of samples whose code compiled/parsed and loaded."""
-    if not items:
+    """Aggregation of the per-document execution records (the first sample's, with every sample's under ``all``
+    when there are several): share of samples whose code compiled/parsed and loaded, harness faults excluded."""
+    records = [r for item in items for r in item.get("all", [item])]
+    records = [r for r in records if not is_sandbox_error(r)]
+    if not records:
         return float("nan")
-    return sum(1 for item in items if item["status"] != "compile_error") / len(items)
+    return sum(1 for r in records if r["status"] != "compile_error") / len(records)
 
 
 def task_files_dir() -> Path:
