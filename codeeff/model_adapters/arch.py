@@ -92,17 +92,22 @@ class ArchSpec:
         return role
 
     # ----- computations the transforms share -----------------------------------------------------------------
-    def head_logits(self, model: nn.Module, hidden: torch.Tensor) -> torch.Tensor:
-        """final norm -> (project_out) -> LM head -> (soft-capping): what the model's own tail does to a hidden state."""
+    def head_logits(self, model: nn.Module, hidden: torch.Tensor, softcap: bool = True) -> torch.Tensor:
+        """final norm -> (project_out) -> LM head -> (soft-capping): what the model's own tail does to a hidden state.
+
+        ``softcap=False`` stops at the LM head's output (what the CausalLM soft-caps itself).
+        """
         norm = self.final_norm(model)
         h = norm(hidden) if norm is not None else hidden
         for module in self.head_pre_modules(model):
             h = module(h)
         logits = self.lm_head(model)(h)
+        return self.softcap(model, logits) if softcap else logits
+
+    def softcap(self, model: nn.Module, logits: torch.Tensor) -> torch.Tensor:
+        """The family's final-logit soft-capping (Gemma2), identity elsewhere."""
         cap = getattr(model.config, self.softcap_config_attr, None) if self.softcap_config_attr else None
-        if cap:
-            logits = torch.tanh(logits / cap) * cap
-        return logits
+        return torch.tanh(logits / cap) * cap if cap else logits
 
     def kv_project(
         self, layer: nn.Module, hidden: torch.Tensor, layer_kwargs: dict[str, Any]
@@ -174,6 +179,9 @@ class ArchSpec:
                 f"{type(model).__name__} does not match the '{self.family}' spec (missing: {', '.join(missing)}); "
                 "the installed transformers version may have renamed modules"
             )
+        from codeeff.model_adapters import hf_internals
+
+        hf_internals.check_model(model, self.decoder(model), list(layers), self.attn_attr)
 
 
 def _get_path(obj: Any, path: str) -> Any:

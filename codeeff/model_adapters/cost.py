@@ -53,6 +53,7 @@ class StepLog:
     recomputed: list[tuple[int, int, int]] = field(default_factory=list)  # (layer, tokens/row, kv_len) deferred
     checks: list[tuple[int, int]] = field(default_factory=list)  # (flops per checked row, rows checked)
     exit_depth: list[int] | None = None  # per row: layers whose output the row's (last) token used
+    head_reused: bool = False  # the LM head returned a confidence check's logits instead of projecting again
     simulated_depths: list[int] | None = None  # loglikelihood, dynamic policy: per-position simulated depths
     t_start: float = field(default_factory=time.perf_counter)
     t_end: float = 0.0
@@ -119,7 +120,9 @@ class CostModel:
             linear += cost.linear * step.batch * n_tok
             if cost.heads:
                 attention += 4 * step.batch * cost.heads * n_tok * kv_len * cost.head_dim
-        lm_head = self.head_pre * tokens + self.lm_head * step.batch * step.head_positions
+        lm_head = self.head_pre * tokens
+        if not step.head_reused:
+            lm_head += self.lm_head * step.batch * step.head_positions
         kv_fill = sum(self.layers[j].kv_proj for j in step.kv_filled) * tokens
         checks = sum(per_row * rows for per_row, rows in step.checks)
         return {"linear": linear, "attention": attention, "lm_head": lm_head, "exit_checks": checks, "kv_fill": kv_fill}

@@ -12,17 +12,32 @@ Batch semantics
     ``freeze`` (default for ``copy``): rows exit independently; while any row still runs, every layer runs for the
     whole batch and frozen rows are written back to their exit state after it (their K/V in that layer are then
     exactly the copy-state K/V of their exit state). Compute is saved only once *all* rows have exited.
-    ``recompute`` mode uses ``together``: a step exits only when every row's policy says exit.
+    ``recompute`` runs batch size 1 only (a batch would have to exit together, which in practice never happens;
+    a cached step with more rows is refused).
     Prompt processing (``q_len > 1`` with a KV cache) always runs full depth for all positions except the decision
-    position (the last), whose prediction uses its exit; the prompt's K/V stay exact.
+    position (the last), whose prediction uses its exit; the prompt's K/V stay exact. Under ``recompute`` the last
+    position keeps running through the deep layers with its true hidden state (its deep K/V are exact: what a queue
+    would compute at the next full-depth step, at no extra cost since the prompt runs full depth anyway), and only
+    its output is replaced by its exit state after the last layer.
 
 K/V of skipped layers (``kv_mode``)
     ``copy`` (CALM): each skipped layer caches K/V projected from the exit hidden state with its own weights
     (:meth:`ArchSpec.kv_project`), so cache lengths stay equal across layers. ``recompute`` (EE-LLM/LayerSkip style,
     deferred): exited tokens' hidden states are queued per layer and run through the deep layers at the next step
-    that reaches them, before that step's token (exact deep K/V, no extra pass). ``none``: no K/V at all, which is
+    that reaches them, before that step's token (exact deep K/V, no extra pass). Queued tokens go through the
+    layer's module call (its forward pre-hooks run, e.g. attention bypass's residual tap). ``none``: no K/V at all, which is
     only consistent without a KV cache (generation then re-runs the whole prefix each step); a cache is refused.
     ``fixed:L`` needs no fill: deeper layers never run, so their K/V are never read.
+
+Exit logits
+    A confidence check computes the exit logits of the rows it checks; when every row of a step has exited, the LM
+    head's forward returns those stored logits instead of projecting again (``_Step.head_reused``), so a step pays
+    for one head projection, not two.
+
+transformers internals
+    The cache keyword of decoder layers (``past_key_values`` / ``cache``) is read from the installed modules'
+    signatures at :meth:`EarlyExit.apply` and checked at every layer call (:mod:`.hf_internals`): a layer called
+    without it inside a cached step raises instead of running without K/V.
 
 Loglikelihood
     ``fixed:L`` is real (the truncated model scores every position). Dynamic policies decide per token, which a
@@ -38,6 +53,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from codeeff.model_adapters import hf_internals
 from codeeff.model_adapters.arch import ArchSpec
 from codeeff.model_adapters.policies import ConfidencePolicy, ExitPolicy, MLPPolicy, SaturationPolicy
 from codeeff.model_adapters.spec import VariantSpecError
@@ -195,6 +211,9 @@ class _Step:
     kv_filled: list[int] = field(default_factory=list)
     recomputed: list[tuple[int, int, int]] = field(default_factory=list)
     checks: list[tuple[int, int]] = field(default_factory=list)
+    batch: int = 0
+    exit_logits: torch.Tensor | None = None  # [B, V] raw LM-head logits of exited rows (confidence checks)
+    head_reused: bool = False  # the LM head returned exit_logits instead of projecting
 
 
 @dataclass
@@ -226,9 +245,14 @@ class EarlyExit:
         self.fixed_depth = fixed_depth
         self.model: nn.Module | None = None
         self._layers: list[nn.Module] = []
+        self._layers_patched: list[nn.Module] = []
         self._handle = None
+        self._layer_hooks: list[Any] = []
+        self._head: nn.Module | None = None
         self._step: _Step | None = None
         self._pending: dict[int, _Pending] = {}
+        self._direct = False  # a queued-token call through the layer's module call: the gate passes it through
+        self._cache_kw = "past_key_values"
         self.check_flops_per_row = 0
         self.last_step: _Step | None = None
 
@@ -240,29 +264,42 @@ class EarlyExit:
     def apply(self, model: nn.Module) -> None:
         if self.model is not None:
             raise RuntimeError("early exit is already applied")
-        self.model = model
         self._layers = list(self.arch.layers(model))
+        decoder = self.arch.decoder(model)
+        self._cache_kw = hf_internals.check_model(model, decoder, self._layers, self.arch.attn_attr)
+        self.model = model
         if self.fixed_depth is not None and self.fixed_depth >= len(self._layers):
             self._layers_patched = []  # fixed at full depth: a no-op, leave the layers untouched
         else:
             self._layers_patched = self._layers
         for idx, layer in enumerate(self._layers_patched):
             layer.forward = self._make_gate(idx, layer, layer.forward)
-        decoder = self.arch.decoder(model)
+            if self.dynamic and self.kv_mode == "recompute":  # before any other pre-hook (bypass's residual tap)
+                hook = self._make_pending_hook(idx)
+                self._layer_hooks.append(layer.register_forward_pre_hook(hook, with_kwargs=True, prepend=True))
         self._handle = decoder.register_forward_pre_hook(self._on_step, with_kwargs=True)
         if self.policy is not None:
             from codeeff.model_adapters.cost import CostModel
 
             self.check_flops_per_row = self.policy.check_flops(CostModel(model, self.arch).head_check_flops())
+            if getattr(self.policy, "computes_head_logits", False):
+                self._head = self.arch.lm_head(model)
+                self._head.forward = self._make_head_gate(self._head.forward)
 
     def restore(self) -> None:
         if self.model is None:
             return
         for layer in self._layers_patched:
             layer.__dict__.pop("forward", None)
+        if self._head is not None:
+            self._head.__dict__.pop("forward", None)
+            self._head = None
         if self._handle is not None:
             self._handle.remove()
         self._handle = None
+        for handle in self._layer_hooks:
+            handle.remove()
+        self._layer_hooks = []
         self.model = None
         self._step = None
         self._pending.clear()
@@ -274,47 +311,74 @@ class EarlyExit:
         else:
             out.update(self.policy.describe())
             out["exit_depths"] = self.exit_depths
-            out["batch_semantics"] = "together" if self.kv_mode == "recompute" else "freeze"
+            out["batch_semantics"] = "batch size 1 only" if self.kv_mode == "recompute" else "freeze"
             out["loglikelihood"] = "simulated (exits computed from all hidden states of one full pass)"
+            if self._head is not None or getattr(self.policy, "computes_head_logits", False):
+                out["exit_logits"] = "reused from the confidence check (no second LM-head projection)"
         return out
 
     # --- per step ---
     def _on_step(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
         embeds = kwargs.get("inputs_embeds")
         ids = kwargs.get("input_ids", args[0] if args else None)
-        q_len = int(embeds.shape[1] if embeds is not None else ids.shape[1])
-        cache = kwargs.get("past_key_values")
+        shape = embeds.shape if embeds is not None else ids.shape
+        batch, q_len = int(shape[0]), int(shape[1])
+        cache = hf_internals.cache_in(kwargs)
         if self.dynamic and self.kv_mode == "none" and cache is not None:
             raise RuntimeError(
                 "early exit with kv_mode=none cannot use a KV cache (deeper layers would miss the exited tokens' "
                 "K/V); generate with use_cache=False or choose kv_mode=copy/recompute"
             )
+        if self.dynamic and self.kv_mode == "recompute" and cache is not None:
+            if batch > 1:
+                raise RuntimeError(
+                    f"early exit with kv_mode=recompute runs batch size 1 only (got {batch} rows: a batch could only "
+                    "exit when every row agrees, which in practice never happens); use batch_size=1 or kv_mode=copy"
+                )
+            if kwargs.get("output_hidden_states") or kwargs.get("output_attentions"):
+                raise RuntimeError(
+                    "early exit with kv_mode=recompute cannot return hidden states or attentions of a cached step "
+                    "(queued tokens would be captured with them)"
+                )
         if cache is None or cache.get_seq_length() == 0:
             self._pending.clear()  # a new sequence
-        self._step = _Step(q_len=q_len, cache=cache)
+        self._step = _Step(q_len=q_len, cache=cache, batch=batch)
         self.last_step = self._step
+
+    def _layer_cache(self, kwargs: dict, step: _Step) -> Any:
+        """The cache this layer call writes to; raises if the decoder has a cache the layer did not receive."""
+        if self._cache_kw not in kwargs:
+            raise hf_internals.internals_error(
+                f"decoder layers are called without the '{self._cache_kw}' keyword (got {sorted(kwargs)})"
+            )
+        cache = kwargs.get(self._cache_kw)
+        if cache is None and step.cache is not None:
+            raise hf_internals.internals_error(
+                f"the decoder has a KV cache but its layers received none under '{self._cache_kw}'"
+            )
+        return cache
 
     def _make_gate(self, idx: int, layer: nn.Module, original):
         depth_after = idx + 1
         is_exit = depth_after in self._exit_set
         fixed_stop = self.fixed_depth is not None and depth_after == self.fixed_depth
+        last_layer = idx == len(self._layers) - 1
 
         def gate(hidden_states, *args, **kwargs):
             step = self._step
-            if step is None:  # called outside a decoder forward (e.g. a calibration probe): behave as unpatched
+            if step is None or self._direct:  # outside a decoder forward, or a queued-token call: unpatched
                 return original(hidden_states, *args, **kwargs)
+            cache = self._layer_cache(kwargs, step)
             if step.stop:
                 if self.dynamic:
-                    self._skip(idx, layer, hidden_states, kwargs, step)
+                    self._skip(idx, layer, hidden_states, kwargs, step, cache)
                 return hidden_states
-            if self._pending and idx in self._pending:
-                self._run_pending(idx, original, kwargs, step)
             out = original(hidden_states, *args, **kwargs)
             step.layers_run.append(idx)
             if fixed_stop:
                 step.stop = True
                 return out
-            if step.frozen is not None:
+            if step.frozen is not None and (self._writes_back(step) or last_layer):
                 last = out[:, -1, :]
                 out[:, -1, :] = torch.where(step.frozen[:, None], step.h_exit, last)
             if is_exit:
@@ -322,6 +386,35 @@ class EarlyExit:
             return out
 
         return gate
+
+    def _make_pending_hook(self, idx: int):
+        def run_queued(layer: nn.Module, args: tuple, kwargs: dict) -> None:
+            step = self._step
+            if step is None or self._direct or step.stop or idx not in self._pending:
+                return
+            self._run_pending(idx, layer, kwargs, step, self._layer_cache(kwargs, step))
+
+        return run_queued
+
+    def _writes_back(self, step: _Step) -> bool:
+        """Whether frozen rows are reset to their exit state after every layer (not for a recompute prompt)."""
+        return not (self.kv_mode == "recompute" and step.q_len > 1 and step.cache is not None)
+
+    def _make_head_gate(self, original):
+        def head(hidden_states, *args, **kwargs):
+            step = self._step
+            logits = step.exit_logits if step is not None else None
+            if (
+                logits is not None
+                and step.stop
+                and hidden_states.dim() == 3
+                and tuple(hidden_states.shape[:2]) == (step.batch, 1)
+            ):
+                step.head_reused = True
+                return logits[:, None, :].to(hidden_states.dtype)
+            return original(hidden_states, *args, **kwargs)
+
+        return head
 
     def _check(self, depth: int, out: torch.Tensor, inp: torch.Tensor, step: _Step) -> None:
         batch = out.shape[0]
@@ -336,20 +429,22 @@ class EarlyExit:
         h = out[active, -1, :]
         decision = self.policy.decide(h, inp[active, -1, :], self.model, self.arch)
         step.checks.append((self.check_flops_per_row, n_active))
-        if self.kv_mode == "recompute" and not bool(decision.all()):
-            return  # rows exit together in recompute mode
         newly = active[decision]
         if newly.numel() == 0:
             return
         step.frozen[newly] = True
         step.h_exit[newly] = out[newly, -1, :]
         step.depth[newly] = depth
+        raw = getattr(self.policy, "last_head_logits", None)
+        if raw is not None:
+            if step.exit_logits is None:
+                step.exit_logits = raw.new_zeros(batch, raw.shape[-1])
+            step.exit_logits[newly] = raw[decision]
         if bool(step.frozen.all()) and (step.q_len == 1 or step.cache is None):
             step.stop = True
 
     # --- K/V of skipped layers ---
-    def _skip(self, idx: int, layer: nn.Module, hidden: torch.Tensor, kwargs: dict, step: _Step) -> None:
-        cache = kwargs.get("past_key_values")
+    def _skip(self, idx: int, layer: nn.Module, hidden: torch.Tensor, kwargs: dict, step: _Step, cache: Any) -> None:
         if cache is None:
             return
         if self.kv_mode == "recompute":
@@ -371,10 +466,14 @@ class EarlyExit:
         item = _Pending(hidden, kwargs.get("position_ids"), cos, sin)
         self._pending[idx] = _concat(self._pending[idx], item) if idx in self._pending else item
 
-    def _run_pending(self, idx: int, original, kwargs: dict, step: _Step) -> None:
-        """Run queued exited tokens through layer ``idx`` (filling its cache), queue their outputs for the next."""
+    def _run_pending(self, idx: int, layer: nn.Module, kwargs: dict, step: _Step, cache: Any) -> None:
+        """Run queued exited tokens through layer ``idx`` (filling its cache), queue their outputs for the next.
+
+        Runs from a forward pre-hook placed before every other one, and calls the module (``layer(...)``), so the
+        pre-hooks other transforms installed on the layer (attention bypass's residual tap) see the queued tokens
+        first and the step's own input after; the gate lets the queued call through (``_direct``).
+        """
         item = self._pending.pop(idx)
-        cache = kwargs["past_key_values"]
         stored = _stored_tokens(cache, idx)
         n = item.hidden.shape[1]
         mask = _chunk_mask(kwargs.get("attention_mask"), stored, n, item.hidden, self.model.config)
@@ -383,7 +482,15 @@ class EarlyExit:
             call["position_ids"] = item.position_ids
         if item.cos is not None:
             call["position_embeddings"] = (item.cos, item.sin)
-        out = original(item.hidden, **call)
+        self._direct = True
+        try:
+            out = layer(item.hidden, **call)
+        finally:
+            self._direct = False
+        if _stored_tokens(cache, idx) != stored + n:
+            raise hf_internals.internals_error(
+                f"queued tokens ran through layer {idx} but its cache did not grow by {n} (recompute K/V lost)"
+            )
         step.recomputed.append((idx, n, stored + n))
         if idx + 1 < len(self._layers):
             nxt = _Pending(out, item.position_ids, item.cos, item.sin)

@@ -49,13 +49,17 @@ class ConfidencePolicy(ExitPolicy):
     """CALM-style softmax confidence through the shared head: top-1 probability or top1-top2 margin >= T."""
 
     kind = "confidence"
+    computes_head_logits = True  # early exit reuses them as the exited rows' output logits
 
     def __init__(self, threshold: float, measure: str = "top1"):
         super().__init__(threshold)
         self.measure = measure
+        self.last_head_logits: torch.Tensor | None = None  # raw LM-head output (before soft-capping) of the last check
 
     def decide(self, h, prev, model, arch):
-        return self.score(arch.head_logits(model, h)) >= self.threshold
+        raw = arch.head_logits(model, h, softcap=False)
+        self.last_head_logits = raw
+        return self.score(arch.softcap(model, raw)) >= self.threshold
 
     def score(self, logits: torch.Tensor) -> torch.Tensor:
         """Top-1 probability (or top1 - top2) per row, from one logsumexp and a top-k.

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from codeeff.model_adapters.cost import StepLog
+from codeeff.model_adapters.hf_internals import cache_in, output_cache
 
 
 def stored_tokens(cache_layer: Any) -> int:
@@ -67,7 +68,7 @@ class ExecutionRecorder:
         embeds = kwargs.get("inputs_embeds")
         ids = kwargs.get("input_ids", args[0] if args else None)
         batch, q_len = embeds.shape[:2] if embeds is not None else ids.shape[:2]
-        cache = kwargs.get("past_key_values")
+        cache = cache_in(kwargs)
         layers = getattr(cache, "layers", None)
         if layers is not None:
             past_by_layer = [stored_tokens(layers[j]) if j < len(layers) else 0 for j in range(self.num_layers)]
@@ -95,12 +96,13 @@ class ExecutionRecorder:
             step.kv_filled = list(gate.kv_filled)
             step.recomputed = list(gate.recomputed)
             step.checks = list(gate.checks)
+            step.head_reused = gate.head_reused
             if gate.depth is not None:
                 step.exit_depth = gate.depth.tolist()
             elif ee.fixed_depth is not None:
                 step.exit_depth = [min(ee.fixed_depth, self.num_layers)] * step.batch
             ee.last_step = None
-        cache = getattr(output, "past_key_values", None)
+        cache = output_cache(output)
         if cache is not None:
             self.last_cache = cache
         self.steps.append(step)

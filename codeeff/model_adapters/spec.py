@@ -193,7 +193,7 @@ KEYS: dict[str, KeyDef] = {
     "exit_action": KeyDef("early_exit", _as_int, "index of the 'exit' action in a policy's 2-way head (default 1)"),
     # attention bypass (transforms engineer)
     "attn_bypass": KeyDef("attn_bypass", _layer_selector, "layer list | nose:N | cosine:N"),
-    "bypass_mode": KeyDef("attn_bypass", _choice("identity", "blend"), "identity or blend"),
+    "bypass_mode": KeyDef("attn_bypass", _choice("identity", "seed2x", "blend"), "identity, seed2x or blend"),
     "blend_m": KeyDef("attn_bypass", _as_float, "blend: attention weight M"),
     "input_scale": KeyDef("attn_bypass", _as_float, "blend: input multiplier s (default 2)"),
     "calib": KeyDef("attn_bypass", _as_str, "calibration data: a text/JSONL file or task:NAME"),

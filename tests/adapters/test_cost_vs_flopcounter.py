@@ -45,6 +45,8 @@ def test_generate_flops_match_flopcounter(family, name):
     variant = LoadedVariant(model, parse_variant(variants[name]))
     recorder = ExecutionRecorder(model, variant.num_layers, variant.early_exit)
     ids, mask = padded_batch()
+    if name == "recompute":  # batch size 1 only; row 1 is the unpadded one
+        ids, mask = ids[1:], mask[1:]
     with torch.no_grad(), flop_counter() as counter:
         model.generate(ids, attention_mask=mask, max_new_tokens=5, min_new_tokens=5, do_sample=False, pad_token_id=0)
     steps = recorder.drain()
@@ -52,6 +54,8 @@ def test_generate_flops_match_flopcounter(family, name):
     counted = counter.get_total_flops()
     analytic = _analytic(variant, steps)
     assert analytic == pytest.approx(counted, rel=1e-3), (name, analytic, counted)
+    if name == "confidence_copy":  # every row exits at layer 1: the decode steps reuse the check's logits
+        assert all(step.head_reused for step in steps[1:]) and not steps[0].head_reused
     if name == "none":  # the dense-equivalent of the unmodified model is what ran
         dense = sum(variant.dense_cost.dense_step_flops(s, variant.windows) for s in steps)
         assert dense == analytic

@@ -9,6 +9,7 @@ from torch import nn
 
 from codeeff.model_adapters.arch import spec_for_model
 from codeeff.model_adapters.early_exit import EarlyExit, seed_exit_depths
+from codeeff.model_adapters.hf_internals import entry_cache_kwarg, output_cache
 from codeeff.model_adapters.policies import ExitPolicy, save_exit_mlp
 from codeeff.model_adapters.spec import parse_variant
 from codeeff.model_adapters.variant import LoadedVariant
@@ -100,7 +101,7 @@ def test_copy_fill_keeps_cache_lengths_equal_and_matches_a_real_forward(tiny):
             ids, attention_mask=mask, max_new_tokens=4, min_new_tokens=4, do_sample=False, pad_token_id=0,
             return_dict_in_generate=True,
         )  # fmt: skip
-    lengths = {layer.keys.shape[-2] for layer in out.past_key_values.layers}
+    lengths = {layer.keys.shape[-2] for layer in output_cache(out).layers}
     assert lengths == {ids.shape[1] + 3}
     variant.restore()
 
@@ -109,7 +110,7 @@ def test_copy_fill_keeps_cache_lengths_equal_and_matches_a_real_forward(tiny):
 
     cache = DynamicCache(config=tiny.config)
     with torch.no_grad():
-        full = tiny(ids, attention_mask=mask, past_key_values=cache, use_cache=True, output_hidden_states=True)
+        full = tiny(ids, attention_mask=mask, use_cache=True, output_hidden_states=True, **{entry_cache_kwarg(tiny): cache})
         kwargs = {}
         if arch.rope:
             positions = torch.arange(ids.shape[1])[None]
@@ -133,37 +134,70 @@ class _Scripted(ExitPolicy):
         return torch.full((h.shape[0],), self.exit_now, dtype=torch.bool)
 
 
-@pytest.mark.parametrize("family", ["llama", "qwen3", "opt"])
-def test_deferred_recompute_is_exact_at_the_next_full_depth_step(family):
-    model = fresh_model(family)
+def _drive_recompute(model, reference_model, schedule: list[bool], length: int = 7) -> None:
+    """Step a batch-1 sequence through ``model`` (deferred recompute, scripted exits after layers 1 or 2); at every
+    full-depth step the logits equal ``reference_model`` over the whole prefix without a cache, and every layer's
+    cache has caught up."""
     arch = spec_for_model(model)
-    reference_model = fresh_model(family)
-    ids, mask = padded_batch(batch=2, length=7, pad=2)
+    ids, _ = padded_batch(batch=1, length=length, pad=0)
     policy = _Scripted()
     ee = EarlyExit(arch, policy, [1, 2], kv_mode="recompute")
     ee.apply(model)
     from transformers import DynamicCache
 
     cache = DynamicCache(config=model.config)
-    tokens, attn = ids, mask
-    schedule = [False, True, True, False, True, False]  # step 0 is the prompt
+    key = entry_cache_kwarg(model)
+    tokens = step_ids = ids
+    try:
+        with torch.no_grad():
+            for step, exit_now in enumerate(schedule):  # step 0 is the prompt
+                policy.exit_now = exit_now
+                out = model(step_ids, use_cache=True, **{key: cache})
+                if exit_now:
+                    assert int(ee.last_step.depth[0]) == 1, f"step {step} did not exit"
+                else:  # a full-depth step: equal to the unmodified model over the whole prefix, uncached
+                    ref = reference_model(tokens, use_cache=False).logits[:, -1]
+                    torch.testing.assert_close(out.logits[:, -1], ref, rtol=1e-5, atol=1e-5)
+                    assert len({layer.keys.shape[-2] for layer in cache.layers}) == 1  # every layer caught up
+                nxt = out.logits[:, -1].argmax(-1, keepdim=True)
+                tokens = torch.cat([tokens, nxt], dim=1)
+                step_ids = nxt
+    finally:
+        ee.restore()
+
+
+RECOMPUTE_SCHEDULES = {
+    "decode_exits": [False, True, True, False, True, False],
+    "prompt_exits": [True, False, True, True, False],  # the prompt's last position exits
+}
+
+
+@pytest.mark.parametrize("schedule", RECOMPUTE_SCHEDULES)
+@pytest.mark.parametrize("family", ["llama", "qwen3", "opt"])
+def test_deferred_recompute_is_exact_at_the_next_full_depth_step(family, schedule):
+    _drive_recompute(fresh_model(family), fresh_model(family), RECOMPUTE_SCHEDULES[schedule])
+
+
+@pytest.mark.parametrize("mode", [(0.5, 1.7), (0.0, 2.0)])  # blend, and the seed's 2x (attention not computed)
+def test_deferred_recompute_runs_queued_tokens_through_a_blended_layer(mode):
+    """Queued tokens pass the layer's module call, so attention bypass's residual tap sees them."""
+    from codeeff.model_adapters.bypass.runtime import BypassSet
+
+    model, reference = fresh_model("llama"), fresh_model("llama")
+    arch = spec_for_model(model)
+    with BypassSet(model, arch, [2, 3], *mode), BypassSet(reference, arch, [2, 3], *mode):
+        _drive_recompute(model, reference, RECOMPUTE_SCHEDULES["prompt_exits"])
+
+
+def test_recompute_refuses_a_batch_with_a_cache():
+    model = fresh_model("llama")
+    ids, mask = padded_batch(batch=2)
+    variant = LoadedVariant(model, parse_variant({"early_exit": "confidence:0.5", "kv_mode": "recompute"}))
+    with pytest.raises(RuntimeError, match="batch size 1 only"), torch.no_grad():
+        model.generate(ids, attention_mask=mask, max_new_tokens=2, pad_token_id=0)
     with torch.no_grad():
-        step_ids = ids
-        for exit_now in schedule:
-            policy.exit_now = exit_now
-            positions = (attn.cumsum(-1) - 1).clamp(min=0)[:, -step_ids.shape[1] :]
-            out = model(step_ids, attention_mask=attn, position_ids=positions, past_key_values=cache, use_cache=True)
-            nxt = out.logits[:, -1].argmax(-1, keepdim=True)
-            if not exit_now:  # a full-depth step: equal to the unmodified model over the whole prefix, uncached
-                ref = reference_model(
-                    tokens, attention_mask=attn, position_ids=(attn.cumsum(-1) - 1).clamp(min=0), use_cache=False
-                ).logits[:, -1]
-                torch.testing.assert_close(out.logits[:, -1], ref, rtol=1e-5, atol=1e-5)
-                assert len({layer.keys.shape[-2] for layer in cache.layers}) == 1  # every layer caught up
-            tokens = torch.cat([tokens, nxt], dim=1)
-            attn = torch.cat([attn, torch.ones_like(nxt)], dim=1)
-            step_ids = nxt
-    ee.restore()
+        model.generate(ids[:1], attention_mask=mask[:1], max_new_tokens=2, pad_token_id=0)
+    variant.restore()
 
 
 def test_kv_mode_none_refuses_a_cache(tiny):

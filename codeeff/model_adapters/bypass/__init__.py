@@ -2,9 +2,12 @@
 
 Spec keys (see :mod:`codeeff.model_adapters.spec`): ``attn_bypass`` = an explicit layer list | ``nose:N`` (Candi's
 NOSE greedy transfer-entropy selection, Algorithm 1) | ``cosine:N`` (the N layers whose attention changes the
-residual stream least); ``bypass_mode`` = ``identity`` (f = x, attention not computed) | ``blend``
-(f = M·Attn(x) + (s − M)·x, Candi eq. 3.10 with input multiplier s; ``blend_m`` = M, default 0, ``input_scale`` =
-s, default 2); ``calib`` / ``calib_n`` = calibration texts for ``nose``/``cosine``.
+residual stream least); ``bypass_mode`` = ``identity`` (f = x, attention not computed; the default) | ``seed2x``
+(f = 2x: the attention-bypass seed's "Attn ← I", the attention output replaced by its input before the residual add;
+attention not computed; = blend with M = 0, s = 2) | ``blend`` (f = M·Attn(x) + (s − M)·x, Candi eq. 3.10 with input
+multiplier s; ``blend_m`` = M, default 0, ``input_scale`` = s, default 2); ``calib`` / ``calib_n`` = calibration
+texts for ``nose``/``cosine``. NOSE scores each candidate with the variant's own mode, so ``attn_bypass=nose:N``
+selects under ``identity`` unless ``bypass_mode`` says otherwise.
 
 Mechanics in :mod:`.runtime`, selection in :mod:`.selection` / :mod:`.nose`.
 """
@@ -23,14 +26,18 @@ DEFAULT_BLEND_M = 0.0
 DEFAULT_INPUT_SCALE = 2.0
 
 
+# Named modes: (M, s). identity: f = x; seed2x: f = 2x (the seed's "Attn <- I" through the residual add).
+NAMED_MODES = {"identity": (0.0, 1.0), "seed2x": (0.0, 2.0)}
+
+
 def _mode_params(options: dict[str, Any]) -> tuple[str, float, float]:
-    """(mode, M, s) from the options; identity is M = 0, s = 1 and takes no blend parameters."""
+    """(mode, M, s) from the options; the named modes fix M and s and take no blend parameters."""
     mode = options.get("bypass_mode", "identity")
-    if mode == "identity":
+    if mode in NAMED_MODES:
         given = [k for k in ("blend_m", "input_scale") if k in options]
         if given:
             raise VariantSpecError(f"{', '.join(given)}: only meaningful with bypass_mode=blend")
-        return mode, 0.0, 1.0
+        return mode, *NAMED_MODES[mode]
     return mode, float(options.get("blend_m", DEFAULT_BLEND_M)), float(options.get("input_scale", DEFAULT_INPUT_SCALE))
 
 

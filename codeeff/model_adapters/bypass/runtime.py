@@ -14,7 +14,8 @@ Cache: a skipped layer writes no K/V, but transformers derives positions (``get_
 one reference layer (layer 0, or the first full-attention layer). If that layer is skipped, a padded batch decodes
 differently with and without the cache (model-adapters notes §4, recipe 2). So a skipped layer records a B×1×T×1
 zero "shadow" K/V: the layer's cache length stays right at 1/(n_kv·head_dim) of the real memory, on every
-transformers version, for every cache layer type.
+transformers version, for every cache layer type. The cache arrives as ``past_key_values`` (transformers ≤ 5.24) or
+``cache`` (5.25); a call with neither keyword raises (:mod:`codeeff.model_adapters.hf_internals`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import torch
 from torch import nn
 
 from codeeff.model_adapters.arch import ArchSpec
+from codeeff.model_adapters.hf_internals import CACHE_KWARGS, cache_in, has_cache_keyword, internals_error
 
 
 def branch_output_norm_name(layer: nn.Module) -> str | None:
@@ -62,13 +64,25 @@ class ResidualTap:
         self.value = None
 
 
-def record_shadow_kv(past_key_values: Any, layer_idx: int, hidden_states: torch.Tensor) -> None:
+def record_shadow_kv(cache: Any, layer_idx: int, hidden_states: torch.Tensor) -> None:
     """Advance a skipped layer's cache length by the query length with B×1×T×1 zero K/V (see module docstring)."""
-    if past_key_values is None or not hasattr(past_key_values, "update"):
+    if cache is None:
         return
+    if not hasattr(cache, "update"):
+        raise internals_error(f"the KV cache ({type(cache).__name__}) has no update(); cannot record shadow K/V")
     batch, length = hidden_states.shape[0], hidden_states.shape[1]
     shadow = hidden_states.new_zeros(batch, 1, length, 1)
-    past_key_values.update(shadow, shadow, layer_idx)
+    cache.update(shadow, shadow, layer_idx)
+
+
+def _cache_of_call(kwargs: dict[str, Any]) -> Any:
+    """The cache a decoder layer passed to its attention; the keyword must be there (every tested version passes it)."""
+    if not has_cache_keyword(kwargs):
+        raise internals_error(
+            f"the decoder layer called its attention without a cache keyword ({', '.join(CACHE_KWARGS)}); "
+            f"got {sorted(kwargs)}"
+        )
+    return cache_in(kwargs)
 
 
 class SkippedAttention(nn.Module):
@@ -87,14 +101,14 @@ class SkippedAttention(nn.Module):
         self.residual_scale = residual_scale
         self._tap = tap
 
-    def forward(self, hidden_states: torch.Tensor, *args, past_key_values: Any = None, **kwargs):
-        record_shadow_kv(past_key_values, self.layer_idx, hidden_states)
+    def forward(self, hidden_states: torch.Tensor, *args, **kwargs):
+        record_shadow_kv(_cache_of_call(kwargs), self.layer_idx, hidden_states)
         if self._tap is None:
             return torch.zeros_like(hidden_states), None
         return self._tap.take() * self.residual_scale, None
 
     def codeeff_kv_fill(self, hidden_states: torch.Tensor, layer_kwargs: dict[str, Any]) -> None:
-        record_shadow_kv(layer_kwargs.get("past_key_values"), self.layer_idx, hidden_states)
+        record_shadow_kv(_cache_of_call(layer_kwargs), self.layer_idx, hidden_states)
 
     def extra_repr(self) -> str:
         return f"layer_idx={self.layer_idx}, residual_scale={self.residual_scale}"

@@ -3,10 +3,10 @@
 Both run the model without a cache over left-padded calibration batches and look only at real (non-pad) tokens.
 
 - NOSE (Candi, Algorithm 1): the target is the output of the last decoder layer (before the model's final norm);
-  its entropy is measured with the candidate set bypassed *the way the variant will bypass it* (``identity`` or the
-  ``blend`` parameters), so the selection scores the intervention that is actually evaluated. The thesis' own
-  reading of "Attn ← I" (the attention output replaced by its input, giving 2x after the residual add) is
-  ``bypass_mode=blend, blend_m=0, input_scale=2``.
+  its entropy is measured with the candidate set bypassed *the way the variant will bypass it* (``bypass_mode``:
+  ``identity`` by default, ``seed2x`` or the ``blend`` parameters), so the selection scores the intervention that is
+  actually evaluated. The thesis' own reading of "Attn ← I" (the attention output replaced by its input, giving 2x
+  after the residual add) is ``bypass_mode=seed2x`` (= ``blend`` with ``blend_m=0, input_scale=2``).
 - cosine (LLM-Drop / ShortGPT style, one shot): for each layer, the mean cosine similarity between the attention
   sublayer's input x and its output x + branch(x); the N most similar (least changing) layers are bypassed.
 """
