@@ -108,6 +108,9 @@ def _run_lm_eval(argv: Sequence[str]) -> int:
         if only_codeeff_tasks(getattr(args, "tasks", None)):
             skip_builtin_task_index()
     if command == "run":
+        from codeeff.messages import install_once_per_run_filters
+
+        install_once_per_run_filters()
         preflight(args)
         from codeeff.results_hook import install as install_results_hook
 
@@ -129,13 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse and lm-eval exit this way; keep their code
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
-        print(f"codeeff: error: {exc.code}", file=sys.stderr)
+        from codeeff.messages import error_line
+
+        print(error_line(str(exc.code)), file=sys.stderr)
         return 1
     except Exception as exc:  # one clear line for users; CODEEFF_DEBUG=1 shows the traceback
         if os.environ.get("CODEEFF_DEBUG"):
             raise
-        message = str(exc).strip() or exc.__class__.__name__
-        print(f"codeeff: error: {message}", file=sys.stderr)
+        from codeeff.messages import error_line
+
+        print(error_line(exc), file=sys.stderr)
         return 2
 
 

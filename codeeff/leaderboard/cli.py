@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot", action="store_true", help="also write NAME.<task>.pareto-{flops,energy}.png (quality vs cost)"
     )
     parser.add_argument(
+        "--html",
+        action="store_true",
+        help="also write NAME.html: one static page, sortable headline table, signatures on hover, plots embedded",
+    )
+    parser.add_argument(
         "--plot-metric",
         metavar="METRIC",
         help="quality metric on the plots' y axis (default: the first reported of ca, pass@1, "
@@ -138,17 +143,35 @@ def main(argv: list[str] | None = None) -> int:
     stem = args.output.with_suffix("")
     if args.md:
         md_path = stem.with_name(f"{stem.name}.md")  # not with_suffix: NAME may contain dots
-        atomic_write_text(md_path, render(rows, title=f"Leaderboard: {stem.name}"))
+        atomic_write_text(md_path, render(rows, title=f"Leaderboard: {stem.name}", quality=args.plot_metric))
         print(f"{md_path}: Markdown")
-    if args.plot:
-        from codeeff.leaderboard.plot import write_plots
-
-        written, skipped = write_plots(rows, stem, args.plot_metric)
-        for path in written:
-            print(f"{path}: plot")
-        for reason in skipped:
-            print(f"codeeff leaderboard: no plot: {reason}", file=sys.stderr)
+    if args.plot or args.html:
+        _plots_and_page(rows, stem, args)
     return 0
+
+
+def _plots_and_page(rows: list[dict], stem: Path, args: argparse.Namespace) -> None:
+    """PNGs beside the CSV with ``--plot``; with ``--html`` only, the plots are drawn in a temporary folder and
+    exist only inside the page."""
+    import tempfile
+
+    from codeeff.leaderboard.plot import write_plots
+
+    with tempfile.TemporaryDirectory() as scratch:
+        plot_stem = stem if args.plot else Path(scratch) / stem.name
+        written, skipped = write_plots(rows, plot_stem, args.plot_metric)
+        if args.plot:
+            for path in written:
+                print(f"{path}: plot")
+        for reason in skipped:
+            print(f"codeeff leaderboard: note: {reason}", file=sys.stderr)
+        if args.html:
+            from codeeff.leaderboard.html import render_html
+
+            html_path = stem.with_name(f"{stem.name}.html")
+            page = render_html(rows, f"Leaderboard: {stem.name}", written, quality=args.plot_metric)
+            atomic_write_text(html_path, page)
+            print(f"{html_path}: HTML")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""A readable Markdown view of a leaderboard: one table per task, only the columns that task has values for.
+"""A readable Markdown view of a leaderboard: the headline table, the variants' full specs, then per task every
+reported quality metric.
 
-The CSV is the complete record (a hundred-plus columns); the Markdown is for PR comments and READMEs, so it shows
-identity, each reported quality metric (± stderr), the headline cost figures and the deltas against the baseline
-with their paired-bootstrap intervals when the samples allowed one.
+The CSV is the complete record (a hundred-plus columns); the Markdown is for PR comments and READMEs. The headline
+table (:mod:`.headline`) has one line per task and variant: quality ± 95 % CI, Δ vs baseline [paired-bootstrap CI],
+FLOPs/token vs dense, tokens/s, params, energy, device. A variants table maps each short label to its spec and hash;
+the per-task tables list every reported quality metric (± stderr) without the cost and delta columns.
 """
 
 from __future__ import annotations
@@ -10,19 +12,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from codeeff.leaderboard.schema import BASELINE_COLUMN, DELTA_PREFIX, as_number, stderr_column
-from codeeff.leaderboard.table import Row, present_metrics, row_label
+from codeeff.leaderboard.headline import HeadlineRow, headline_rows
+from codeeff.leaderboard.labels import short_variant
+from codeeff.leaderboard.schema import BASELINE_COLUMN, as_number, stderr_column
+from codeeff.leaderboard.table import Row, present_metrics
 
-HEADLINE_COST: tuple[tuple[str, str], ...] = (
-    ("params", "params"),
-    ("compression_ratio", "compr."),
-    ("flops_per_token", "FLOPs/tok"),
-    ("layers_per_token", "layers/tok"),
-    ("tokens_per_s", "tok/s"),
-    ("latency_s_mean", "latency s"),
-    ("peak_memory_bytes", "peak mem B"),
-    ("energy_j_per_token", "J/tok"),
-)
 _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
 
@@ -49,43 +43,76 @@ def _quality_cell(row: Row, metric: str) -> str:
     return f"{value} ± {stderr}" if value and stderr else value
 
 
-def _delta_cell(row: Row, metric: str) -> str:
-    delta = DELTA_PREFIX + metric
-    text = fmt(row.get(delta), signed=True)
-    low, high = row.get(f"{delta}_ci_low"), row.get(f"{delta}_ci_high")
-    if text and as_number(low) is not None and as_number(high) is not None:
-        text += f" [{fmt(low, signed=True)}, {fmt(high, signed=True)}]"
-    return text
-
-
-def _task_table(task: str, rows: list[Row]) -> list[str]:
+def _metrics_table(task: str, rows: list[Row]) -> list[str]:
     metrics = present_metrics(rows)
-    costs = [(c, h) for c, h in HEADLINE_COST if any(as_number(r.get(c)) is not None for r in rows)]
-    has_baseline = any(r.get(BASELINE_COLUMN) for r in rows)
-    header = ["model", "variant", "hash", *metrics, *(h for _, h in costs)]
-    if has_baseline:
-        header += [f"Δ {m}" for m in metrics]
-    lines = [f"### {task}", ""]
-    if has_baseline:
-        baseline = next(r[BASELINE_COLUMN] for r in rows if r.get(BASELINE_COLUMN))
-        lines += [f"Baseline: `{baseline}` (Δ = row − baseline; [95% paired bootstrap CI] where samples allow).", ""]
-    lines += ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    header = ["variant", "model", *metrics]
+    lines = [f"### {task}", "", "| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for row in rows:
-        marker = " (baseline)" if row.get(BASELINE_COLUMN) and row[BASELINE_COLUMN] == row_label(row) else ""
-        cells = [_escape(row.get("model")), _escape((row.get("variant") or "") + marker), _escape(row.get("spec_hash"))]
-        cells += [_quality_cell(row, m) for m in metrics]
-        cells += [fmt(row.get(c)) for c, _ in costs]
-        if has_baseline:
-            cells += [_delta_cell(row, m) for m in metrics]
-        lines.append("| " + " | ".join(cells) + " |")
+        cells = [_escape(short_variant(row.get("variant"))), _escape(row.get("model"))]
+        lines.append("| " + " | ".join(cells + [_quality_cell(row, m) for m in metrics]) + " |")
     return [*lines, ""]
 
 
-def render(rows: list[Row], title: str) -> str:
+def _ci(value: float | None, half: float | None) -> str:
+    text = fmt(value)
+    return f"{text} ± {fmt(half)}" if text and half is not None else text
+
+
+def _delta(line: HeadlineRow) -> str:
+    if line.is_baseline:
+        return "baseline"
+    text = fmt(line.delta, signed=True)
+    if text and line.delta_low is not None and line.delta_high is not None:
+        text += f" [{fmt(line.delta_low, signed=True)}, {fmt(line.delta_high, signed=True)}]"
+    return text
+
+
+def headline_cells(line: HeadlineRow) -> list[str]:
+    """Cells of one headline line, in :data:`HEADLINE_HEADER` order (shared with the HTML page)."""
+    energy = fmt(line.energy_j_per_token) or (f"n/a ({line.energy_note})" if line.energy_note else "")
+    flops = f"{100 * line.flops_vs_dense:.1f} %" if line.flops_vs_dense is not None else ""
+    return [line.task, line.variant, line.model, line.metric, _ci(line.quality, line.quality_ci), _delta(line),
+            flops, fmt(line.tokens_per_s), fmt(line.params), energy, line.device or ""]  # fmt: skip
+
+
+HEADLINE_HEADER = ("task", "variant", "model", "metric", "quality ± 95% CI", "Δ vs baseline [95% CI]",
+                   "FLOPs/token vs dense", "tokens/s", "params", "J/token", "device")  # fmt: skip
+
+
+def _headline(rows: list[Row], quality: str | None) -> list[str]:
+    lines = ["| " + " | ".join(HEADLINE_HEADER) + " |", "|" + "|".join("---" for _ in HEADLINE_HEADER) + "|"]
+    lines += ["| " + " | ".join(_escape(c) for c in headline_cells(h)) + " |" for h in headline_rows(rows, quality)]
+    return [*lines, ""]
+
+
+def _variants(rows: list[Row]) -> list[str]:
+    lines = ["## Variants", "", "| variant | model | spec | hash |", "|---|---|---|---|"]
+    seen: set[tuple] = set()
+    for row in sorted(rows, key=lambda r: (short_variant(r.get("variant")), str(r.get("model")))):
+        key = (row.get("model"), row.get("spec_hash"))
+        if key in seen:
+            continue
+        seen.add(key)
+        spec = row.get("variant") or "baseline (no transform)"
+        cells = [short_variant(row.get("variant")), row.get("model"), spec, row.get("spec_hash") or ""]
+        lines.append("| " + " | ".join(_escape(c) for c in cells) + " |")
+    return [*lines, ""]
+
+
+def render(rows: list[Row], title: str, quality: str | None = None) -> str:
     """The whole Markdown document for ``rows``."""
     lines = [f"# {title}", ""]
+    bases = sorted({str(r[BASELINE_COLUMN]) for r in rows if r.get(BASELINE_COLUMN)})
+    lines += [
+        "Quality ± 95 % normal interval (lm-eval stderr); Δ = row − baseline"
+        + (f" (`{', '.join(bases)}`)" if bases else " (no baseline chosen: `--baseline`)")
+        + " with its 95 % paired-bootstrap interval where per-sample scores allow; FLOPs/token as a share of the "
+        "dense cost of the same tokens. Full figures: the CSV.",
+        "",
+    ]
+    lines += _headline(rows, quality) + _variants(rows) + ["## Quality metrics per task", ""]
     for task in sorted({str(r.get("task")) for r in rows}):
-        lines += _task_table(task, [r for r in rows if r.get("task") == task])
+        lines += _metrics_table(task, [r for r in rows if r.get("task") == task])
     missing_cost = sum(1 for r in rows if as_number(r.get("flops_per_token")) is None)
     if missing_cost:
         lines.append(

@@ -12,8 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeeff.leaderboard.schema import BASELINE_COLUMN, SAMPLE_COST_PREFIX, as_number
+from codeeff.leaderboard.labels import short_variant
+from codeeff.leaderboard.schema import BASELINE_COLUMN, SAMPLE_COST_PREFIX, as_number, stderr_column
 from codeeff.leaderboard.table import Row, present_metrics, row_label
+
+Z95 = 1.959964  # error bars: ± the 95 % normal interval from lm-eval's stderr
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,19 @@ HEADLINE_QUALITY: tuple[str, ...] = (
 )  # fmt: skip
 
 
+def headline_metric(rows: list[Row]) -> str | None:
+    """The task's most telling reported metric (:data:`HEADLINE_QUALITY` order), else its first metric."""
+    present = present_metrics(rows)
+    return next((m for m in HEADLINE_QUALITY if m in present), next(iter(present), None))
+
+
 @dataclass(frozen=True)
 class Point:
     x: float
     y: float
     label: str
     is_baseline: bool
+    y_err: float | None = None
 
 
 def pareto_front(points: list[Point]) -> list[Point]:
@@ -53,15 +63,15 @@ def pareto_front(points: list[Point]) -> list[Point]:
     return front
 
 
-def _label(row: Row) -> str:
-    model = Path(str(row.get("model") or "?")).name
-    variant = row.get("variant")
-    label = f"{model}: {variant}" if variant else model
-    return label if len(label) <= 34 else label[:16] + "…" + label[-17:]  # long labels would squeeze the axes
+def _label(row: Row, with_model: bool) -> str:
+    """The short variant label (``EE conf≥0.95@26``), prefixed by the model when a task compares several."""
+    variant = short_variant(row.get("variant"))
+    return f"{Path(str(row.get('model') or '?')).name}: {variant}" if with_model else variant
 
 
 def _points(rows: list[Row], axis: Axis, quality: str) -> tuple[list[Point], str | None, int]:
     """Points of the first column of ``axis`` that has any, that column, and how many rows had to be left out."""
+    with_model = len({row.get("model") for row in rows}) > 1
     for column in axis.columns:
         points = []
         for row in rows:
@@ -69,8 +79,9 @@ def _points(rows: list[Row], axis: Axis, quality: str) -> tuple[list[Point], str
             if x is None or y is None or (axis.measured_only and row.get("energy_status") != "measured"):
                 continue
             is_base = bool(row.get(BASELINE_COLUMN)) and row.get(BASELINE_COLUMN) == row_label(row)
-            label = _label(row) + (" (baseline)" if is_base else "")
-            points.append(Point(x, y, label, is_base))
+            label = _label(row, with_model) + (" (baseline)" if is_base else "")
+            stderr = as_number(row.get(stderr_column(quality)))
+            points.append(Point(x, y, label, is_base, Z95 * stderr if stderr else None))
         if points:
             return points, column, len(rows) - len(points)
     return [], None, len(rows)
@@ -113,21 +124,24 @@ def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: s
     fig, ax = plt.subplots(figsize=(7.5, 5.0), dpi=120)
     others = [p for p in points if not p.is_baseline]
     base = [p for p in points if p.is_baseline]
-    if others:
-        ax.scatter([p.x for p in others], [p.y for p in others], s=45, color="tab:blue", label="variant", zorder=3)
-    if base:
-        ax.scatter([p.x for p in base], [p.y for p in base], s=220, marker="*", color="tab:red", label="baseline",
-                   zorder=4)  # fmt: skip
+    for group, style in ((others, {"fmt": "o", "markersize": 7, "color": "tab:blue", "label": "variant"}),
+                         (base, {"fmt": "*", "markersize": 16, "color": "tab:red", "label": "baseline"})):  # fmt: skip
+        if group:
+            errors = [p.y_err or 0.0 for p in group]
+            ax.errorbar([p.x for p in group], [p.y for p in group], yerr=errors if any(errors) else None,
+                        capsize=3, elinewidth=1, zorder=3, linestyle="none", **style)  # fmt: skip
     front = pareto_front(points)
-    ax.step([p.x for p in front], [p.y for p in front], where="post", color="tab:green", linestyle="--",
-            label="Pareto frontier", zorder=2)  # fmt: skip
+    if len(front) >= 2:  # one point is no frontier: neither drawn nor in the legend
+        ax.step([p.x for p in front], [p.y for p in front], where="post", color="tab:green", linestyle="--",
+                label="Pareto frontier", zorder=2)  # fmt: skip
     xs = [p.x for p in points]
     log_x = min(xs) > 0 and max(xs) / min(xs) > 20
     if log_x:
         ax.set_xscale("log")
     for p, offset in zip(points, _label_offsets(points, log_x), strict=True):
         ax.annotate(p.label, (p.x, p.y), textcoords="offset points", xytext=offset, fontsize=8)
-    ax.margins(x=0.15, y=0.12)
+    ax.set_ylim(*y_range(points))
+    ax.margins(x=0.15)
     if footnote:
         fig.text(0.01, 0.01, footnote, fontsize=7, color="dimgray")
     ax.set_xlabel(xlabel)
@@ -143,6 +157,25 @@ def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: s
     tmp.replace(path)
 
 
+def y_range(points: list[Point]) -> tuple[float, float]:
+    """y limits covering every point and error bar with 12 % headroom; a flat metric gets a range on its own scale
+    (±5 % of its value, at least 0.05 for 0..1 metrics and 1 for percentages), never a symmetric ±0.06 around 0;
+    a non-negative metric's range never dips below 0."""
+    lows = [p.y - (p.y_err or 0.0) for p in points]
+    highs = [p.y + (p.y_err or 0.0) for p in points]
+    low, high = min(lows), max(highs)
+    span = high - low
+    if span <= 1e-12:
+        top = max(abs(p.y) for p in points)
+        span = max(0.1 * top, 0.1 if top <= 1.0 else 2.0)
+        low, high = low - span / 2, high + span / 2
+    pad = 0.12 * span
+    bottom = low - pad
+    if min(p.y for p in points) >= 0 and bottom < 0:
+        bottom = 0.0 if min(lows) >= 0 else min(lows)
+    return bottom, high + pad
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
@@ -151,18 +184,22 @@ def write_plots(rows: list[Row], stem: Path, quality: str | None = None) -> tupl
     """Write ``<stem>.<task>.pareto-<axis>.png`` for every task/axis with data; return (files, skip reasons)."""
     written: list[Path] = []
     skipped: list[str] = []
+    missing: dict[tuple[str, str], list[str]] = {}  # (axis, why) -> tasks: one note per reason, not per task
     for task in sorted({str(r.get("task")) for r in rows}):
         task_rows = [r for r in rows if r.get("task") == task]
-        present = present_metrics(task_rows)
-        metric = quality or next((m for m in HEADLINE_QUALITY if m in present), next(iter(present), None))
+        metric = quality or headline_metric(task_rows)
         if metric is None:
-            skipped.append(f"{task}: no quality metric to plot")
+            skipped.append(f"no plots for {task}: it reports no quality metric")
             continue
         for axis in AXES:
             points, column, left_out = _points(task_rows, axis, metric)
             if not points:
-                why = "measured energy" if axis.measured_only else "FLOPs (no efficiency record / per-sample flops)"
-                skipped.append(f"{task}: no {axis.name} plot, no row has {why} and {metric}")
+                why = (
+                    "no row has a measured energy figure (no sensor on the machine that ran it)"
+                    if axis.measured_only
+                    else "no row has FLOPs (plain --model hf runs have no efficiency record)"
+                )
+                missing.setdefault((axis.name, why), []).append(task)
                 continue
             path = stem.with_name(f"{stem.name}.{_safe(task)}.pareto-{axis.name}.png")
             xlabel = axis.label if column == axis.columns[0] else f"{column} (per-sample mean)"
@@ -170,4 +207,6 @@ def write_plots(rows: list[Row], stem: Path, quality: str | None = None) -> tupl
             _draw(points, path, title=f"{task}: {metric} vs {xlabel.split(' (')[0]}", xlabel=xlabel, ylabel=metric,
                   footnote=footnote)  # fmt: skip
             written.append(path)
+    for (axis_name, why), tasks in missing.items():
+        skipped.append(f"no {axis_name} plot for {', '.join(tasks)}: {why}")
     return written, skipped

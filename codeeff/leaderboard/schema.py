@@ -20,6 +20,7 @@ import math
 import re
 from typing import Any
 
+from codeeff.leaderboard.labels import model_name
 from codeeff.leaderboard.load import TaskRun
 
 SCHEMA_VERSION = "codeeff.leaderboard/1"
@@ -224,6 +225,18 @@ def _model_args(config: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _public_args(args: dict[str, Any]) -> dict[str, Any]:
+    """model_args with local paths reduced to their last component (no machine paths in shared tables)."""
+    return {k: model_name(v) if isinstance(v, str) and k in ("pretrained", "spec", "factors", "tokenizer") else v
+            for k, v in args.items()}  # fmt: skip
+
+
+def _device(config: dict[str, Any], record: dict[str, Any]) -> Any:
+    """The device the model ran on (the efficiency record's), not the one asked for: lm-eval records its
+    ``--device`` default ``cuda:0`` even when the HF model fell back to the CPU."""
+    return (record.get("environment") or {}).get("device") or config.get("device")
+
+
 def _identity(run: TaskRun, record: dict[str, Any]) -> dict[str, Any]:
     data = run.data
     config = data.get("config") or {}
@@ -233,17 +246,17 @@ def _identity(run: TaskRun, record: dict[str, Any]) -> dict[str, Any]:
     variant = record.get("variant") or {}
     dtype = args.get("dtype") or args.get("torch_dtype") or config.get("model_dtype")
     return {
-        "model": data.get("model_name") or args.get("pretrained") or config.get("model"),
+        "model": model_name(data.get("model_name") or args.get("pretrained") or config.get("model")),
         "variant": variant.get("summary"),
         "spec_hash": variant.get("hash"),
         "task": run.task,
         "model_backend": config.get("model"),
-        "model_args": _compact_json(args),
+        "model_args": _compact_json(_public_args(args)),
         "codeeff_version": codeeff_block.get("version"),
         "lm_eval_version": data.get("lm_eval_version"),
         "transformers_version": data.get("transformers_version"),
         "torch_version": _torch_version(data, environment.get("packages") or {}),
-        "device": config.get("device"),
+        "device": _device(config, record),
         "dtype": str(dtype).removeprefix("torch.") if dtype else None,
         "batch_size": config.get("batch_size"),
         "date": _date(run),

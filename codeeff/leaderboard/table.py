@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from codeeff.leaderboard.bootstrap import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
+from codeeff.leaderboard.labels import model_name, short_variant
 from codeeff.leaderboard.samples import paired_delta
 from codeeff.leaderboard.schema import (
     BASELINE_COLUMN,
@@ -49,21 +50,36 @@ def row_label(row: Row) -> str:
     return f"{row.get('model')}@{row['spec_hash']}" if row.get("spec_hash") else str(row.get("model"))
 
 
+def run_folders(row: Row) -> tuple[str, ...]:
+    """Names of the folders a row's results file sits in: lm-eval writes ``OUTPUT_PATH/<model>/results_*.json``,
+    so ``runs/dense/<model>/results_*.json`` is found by ``dense`` (and by its model folder name)."""
+    path = row.get("results_file")
+    if not path:
+        return ()
+    parents = Path(str(path)).parents
+    return tuple(p.name for p in list(parents)[:2] if p.name)
+
+
 def _matches(row: Row, selector: str) -> bool:
     spec_hash = str(row.get("spec_hash") or "")
-    return selector in (row_label(row), row.get("variant"), row.get("model"), spec_hash) or (
-        len(selector) >= 4 and spec_hash.startswith(selector)
+    names = (row_label(row), row.get("variant"), row.get("model"), spec_hash, short_variant(row.get("variant")))
+    return (
+        selector in names
+        or model_name(selector) == row.get("model")  # a local model path names the row of that model folder
+        or selector in run_folders(row)
+        or (len(selector) >= 4 and spec_hash.startswith(selector))
     )
 
 
 def select(rows: list[Row], selector: str, task: str) -> list[Row]:
-    """Rows of ``task`` matching ``selector`` (a spec hash or its prefix, a variant summary, a model, model@hash).
+    """Rows of ``task`` matching ``selector``: a spec hash or its prefix, a variant summary or its short label
+    (``dense``, ``EE conf≥0.95@26``), a model, model@hash, or the run folder the results file is in.
 
     When several match, rows whose label is exactly the selector win: a plain run of model M is labelled ``M``, so
     ``--baseline M`` picks it even when variants of M (labelled ``M@hash``) are in the same table.
     """
     found = [r for r in rows if r.get("task") == task and _matches(r, selector)]
-    exact = [r for r in found if row_label(r) == selector]
+    exact = [r for r in found if row_label(r) in (selector, model_name(selector))]
     return exact if len(found) > 1 and exact else found
 
 
@@ -121,6 +137,11 @@ def apply_deltas(
     """
     warnings: list[str] = []
     previous = previous if previous is not None else baselines_of(rows)
+    if selector and not any(_matches(r, selector) for r in rows):
+        raise TableError(
+            f"--baseline {selector!r} matches no row; use a run folder name, a variant label (e.g. dense), "
+            f"a spec hash or a model name. Rows: {', '.join(sorted({_describe(r) for r in rows}))}"
+        )
     rows[:] = [_strip_deltas(r) | {BASELINE_COLUMN: None} for r in rows]
     keys = {k for r in rows for k in r}
     metrics = [*metric_columns_of(keys), *cost_metric_columns_of(keys)]
@@ -136,6 +157,11 @@ def apply_deltas(
             row[BASELINE_COLUMN] = row_label(base)
             _fill_deltas(row, base, metrics, settings)
     return warnings
+
+
+def _describe(row: Row) -> str:
+    folders = run_folders(row)
+    return f"{short_variant(row.get('variant'))} [{row_label(row)}" + (f", folder {folders[-1]}]" if folders else "]")
 
 
 def baselines_of(rows: list[Row]) -> dict[str, str]:
@@ -162,11 +188,18 @@ def _relative(path: str | None, base_dir: Path) -> str | None:
         return str(path)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same folder and a rename (never half-written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600; a leaderboard is a normal, shareable file
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)

@@ -16,12 +16,21 @@ Per-request figures are matched to requests through the context string each batc
 ``Instance`` objects inside a batch); identical contexts with identical generation kwargs are interchangeable.
 Replayed requests under ``--use_cache`` never reach the model: their strings carry no figures and the record says
 the totals exclude them. In a data-parallel run every rank gathers its totals inside each request method.
+
+Multi-task runs: lm-eval hands all tasks' requests of one type to one call, so each call is split by the requests'
+``task_name`` and every task gets its own totals (``record["tasks"][task]``). Splitting is skipped where it could
+desynchronise ranks (data-parallel with ``batch_size=auto`` or rolling loglikelihood, whose HF code gathers inside);
+then a call that mixes tasks leaves the run without a per-task breakdown, and the record says why.
+
+Data-parallel: ``torchrun``/``accelerate launch`` start one process per rank. lm-eval's HF model shards requests only
+across GPUs; on CPU codeeff-hf makes accelerate use its multi-CPU (gloo) state and shards the same way.
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
+import os
 import time
 from collections import defaultdict, deque
 from typing import Any
@@ -33,7 +42,7 @@ from lm_eval.models.huggingface import HFLM
 from codeeff.model_adapters.arch import spec_for_config
 from codeeff.model_adapters.cost import BREAKDOWN, StepLog
 from codeeff.model_adapters.meters import EnergyMeter, PeakMemory, environment, sync
-from codeeff.model_adapters.record import SCHEMA, RunTotals, build_figures, gather_totals
+from codeeff.model_adapters.record import SCHEMA, RunTotals, build_figures
 from codeeff.model_adapters.recorder import ExecutionRecorder, cache_bytes
 from codeeff.model_adapters.spec import (
     KEYS,
@@ -48,6 +57,7 @@ from codeeff.model_adapters.transform import BuildContext
 from codeeff.model_adapters.variant import LoadedVariant
 
 SPEC_FILE_ARG = "spec"
+MIXED_TASKS = "*"  # totals key of a request call that mixed tasks and could not be split
 # from_pretrained options HFLM forwards untouched; anything else unknown is a typo and refused before loading.
 _FROM_PRETRAINED_KEYS = frozenset(
     {
@@ -91,6 +101,14 @@ def _load_config(pretrained: Any, kwargs: dict[str, Any]) -> Any:
         raise VariantSpecError(f"codeeff-hf: cannot read the model config of '{pretrained}': {exc}") from None
 
 
+def _launched_data_parallel() -> bool:
+    """True in a process started by torchrun / accelerate launch with more than one rank."""
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:
+        return False
+
+
 def _generated_lengths(out: torch.Tensor, context_len: int, stop_ids: set[int]) -> list[int]:
     """Tokens each row really generated (up to and including its first EOS/pad; HF pads finished rows)."""
     lengths = []
@@ -114,8 +132,23 @@ class CodeeffHFLM(HFLM):
         config = _load_config(pretrained, hf_args)
         spec_for_config(config)  # unsupported family -> clear error before the weights load
         validate_against_config(variant, config)
+        if not hf_args.get("device"):  # lm-eval's HF model defaults to "cuda" even where torch has none
+            hf_args["device"] = "cuda" if torch.cuda.is_available() else "cpu"
+        multi_cpu = _launched_data_parallel() and not torch.cuda.is_available()
+        if multi_cpu:  # without it accelerate sees a CPU-only torchrun rank as a single process
+            os.environ.setdefault("ACCELERATE_USE_CPU", "true")
         super().__init__(pretrained=pretrained, **hf_args)
+        if multi_cpu:
+            self._shard_across_cpu_ranks(bool(hf_args.get("parallelize")))
         self._setup(variant)
+
+    def _shard_across_cpu_ranks(self, parallelize: bool) -> None:
+        """Data-parallel on CPU: HFLM shards only over GPUs, so take rank and world size from accelerate here."""
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is None or accelerator.num_processes < 2 or self._world_size > 1 or parallelize:
+            return
+        self._rank = accelerator.process_index
+        self._world_size = accelerator.num_processes
 
     # ----- setup ---------------------------------------------------------------------------------------------
     def _setup(self, variant: VariantSpec) -> None:
@@ -131,12 +164,14 @@ class CodeeffHFLM(HFLM):
         self._memory = PeakMemory(self.device)
         self._energy = EnergyMeter(self.device, variant.values.get("energy", "auto"))
         self._totals = RunTotals()
+        self._task_totals: dict[str, RunTotals] = {}
+        self._mixed_calls = 0
         self._call: RunTotals | None = None
         self._row_stats: dict[str, deque] = defaultdict(deque)
         self._batch_contexts: list[str] = []
         self._cache_used = False
         self._probing = False
-        self._world_size = 1
+        self._record_world_size = 1  # ranks whose totals were gathered (HFLM's own _world_size stays HFLM's)
         ee = self.variant.early_exit
         self._kv_none = ee is not None and ee.dynamic and ee.kv_mode == "none"
         self._env = environment(self.device, model)
@@ -157,6 +192,8 @@ class CodeeffHFLM(HFLM):
 
     def reset_totals(self) -> None:
         self._totals = RunTotals()
+        self._task_totals = {}
+        self._mixed_calls = 0
         self._memory.reset()
 
     def set_cache_hook(self, cache_hook) -> None:
@@ -171,31 +208,68 @@ class CodeeffHFLM(HFLM):
         finally:
             self._probing = False
 
-    # ----- request methods: per-call totals, gathered across ranks -------------------------------------------
-    def _begin_call(self) -> tuple[float, float, float]:
-        self._call = RunTotals()
-        e = self._energy
-        return e.total_j, e.measured_s, e.unattributed_s
+    # ----- request methods: per-task totals, gathered across ranks -----------------------------------------
+    def _can_split(self, method_name: str) -> bool:
+        """Splitting a call by task is safe unless ranks must meet inside HFLM's code (see the module docstring)."""
+        if self.world_size < 2:
+            return True
+        return method_name != "loglikelihood_rolling" and not str(self.batch_size_per_gpu).startswith("auto")
 
-    def _end_call(self, energy_start: tuple[float, float, float]) -> None:
-        self._energy.maybe_close(force=True)
-        call, self._call = self._call, None
+    def _measured(self, method, requests: list, disable_tqdm: bool) -> tuple[list, RunTotals]:
+        """Run one HFLM request method on ``requests`` with its own totals (energy segment closed at the end)."""
         e = self._energy
-        call.energy_j = e.total_j - energy_start[0]
-        call.energy_measured_s = e.measured_s - energy_start[1]
-        call.energy_unattributed_s = e.unattributed_s - energy_start[2]
-        call.peak_memory_bytes = max(call.peak_memory_bytes, self._memory.peak_bytes() or 0)
-        merged = gather_totals(call)
-        self._world_size = max(self._world_size, merged.world_size)
-        self._totals.merge(merged)
+        start = (e.total_j, e.measured_s, e.unattributed_s)
+        self._call = call = RunTotals()
+        try:
+            result = method(requests, disable_tqdm)
+        finally:
+            self._energy.maybe_close(force=True)
+            self._call = None
+            call.energy_j = e.total_j - start[0]
+            call.energy_measured_s = e.measured_s - start[1]
+            call.energy_unattributed_s = e.unattributed_s - start[2]
+            call.peak_memory_bytes = max(call.peak_memory_bytes, self._memory.peak_bytes() or 0)
+        return result, call
+
+    def _by_task(self, method, requests, disable_tqdm: bool, scoring: bool) -> list:
+        """Call ``method`` once per task of ``requests`` (or once in all), gather the totals, keep them per task."""
+        requests = list(requests)
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, request in enumerate(requests):
+            groups[str(getattr(request, "task_name", None) or "")].append(i)
+        if len(groups) > 1 and not self._can_split(method.__name__):
+            groups = {MIXED_TASKS: list(range(len(requests)))}
+        out: list = [None] * len(requests)
+        calls: dict[str, RunTotals] = {}
+        for task, indices in groups.items():
+            result, call = self._measured(method, [requests[i] for i in indices], disable_tqdm)
+            if scoring:
+                call.ll_requests += len(indices)
+            calls[task] = call
+            for i, value in zip(indices, result, strict=True):
+                out[i] = value
+        self._merge_calls(calls)
+        return out
+
+    def _merge_calls(self, calls: dict[str, RunTotals]) -> None:
+        parts = [calls]
+        if self.world_size > 1:
+            import torch.distributed as dist
+
+            parts = [None] * dist.get_world_size()
+            dist.all_gather_object(parts, calls)
+            self._record_world_size = max(self._record_world_size, len(parts))
+        for part in parts:
+            for task, totals in part.items():
+                self._totals.merge(totals)
+                if task == MIXED_TASKS:
+                    self._mixed_calls += 1
+                elif task:  # requests without a task name (direct calls) count in the run totals only
+                    self._task_totals.setdefault(task, RunTotals()).merge(totals)
 
     def generate_until(self, requests, disable_tqdm: bool = False):
-        start = self._begin_call()
         self._row_stats.clear()
-        try:
-            texts = super().generate_until(requests, disable_tqdm)
-        finally:
-            self._end_call(start)  # closes the energy segment: fills energy_j before the stats are copied
+        texts = self._by_task(super().generate_until, requests, disable_tqdm, scoring=False)
         out = []
         for request, text in zip(requests, texts, strict=True):
             queue = self._row_stats.get(request.args[0])
@@ -203,20 +277,11 @@ class CodeeffHFLM(HFLM):
         self._row_stats.clear()
         return out
 
-    def _scoring_call(self, method, requests, disable_tqdm: bool):
-        start = self._begin_call()
-        try:
-            result = method(requests, disable_tqdm)
-            self._call.ll_requests += len(requests)
-            return result
-        finally:
-            self._end_call(start)
-
     def loglikelihood(self, requests, disable_tqdm: bool = False):
-        return self._scoring_call(super().loglikelihood, requests, disable_tqdm)
+        return self._by_task(super().loglikelihood, requests, disable_tqdm, scoring=True)
 
     def loglikelihood_rolling(self, requests, disable_tqdm: bool = False):
-        return self._scoring_call(super().loglikelihood_rolling, requests, disable_tqdm)
+        return self._by_task(super().loglikelihood_rolling, requests, disable_tqdm, scoring=True)
 
     # ----- model calls ---------------------------------------------------------------------------------------
     def tok_batch_encode(self, strings, padding_side: str = "left", left_truncate_len=None, truncation: bool = False):
@@ -349,6 +414,34 @@ class CodeeffHFLM(HFLM):
         call.kv_cache_bytes_max = max(call.kv_cache_bytes_max, kv_bytes)
 
     # ----- the record ----------------------------------------------------------------------------------------
+    def _figures(self, totals: RunTotals) -> dict[str, Any]:
+        return build_figures(
+            totals,
+            self.variant.static_facts(),
+            self._energy.reason,
+            self._energy.source,
+            self._memory.source,
+            self._cache_used,
+        )
+
+    def _per_task(self) -> dict[str, Any]:
+        """``tasks``: each task's own figures and request counts, when every request call could be split by task."""
+        if self._mixed_calls:
+            return {
+                "tasks_reason": "request calls mixing tasks could not be split (data-parallel with batch_size=auto "
+                "or rolling loglikelihood); the figures cover all tasks together"
+            }
+        return {
+            "tasks": {
+                task: {
+                    "figures": self._figures(totals),
+                    "requests": {"generate_until": totals.gen_requests, "loglikelihood": totals.ll_requests},
+                    "exit_histogram": {str(k): v for k, v in sorted(totals.exit_depth_hist.items())},
+                }
+                for task, totals in sorted(self._task_totals.items())
+            }
+        }
+
     def efficiency_record(self) -> dict[str, Any]:
         ee = self.variant.early_exit
         totals = self._totals
@@ -361,14 +454,7 @@ class CodeeffHFLM(HFLM):
                 "source": self.variant.spec.source,
                 "transforms": self.variant.stack.describe(),
             },
-            "figures": build_figures(
-                totals,
-                self.variant.static_facts(),
-                self._energy.reason,
-                self._energy.source,
-                self._memory.source,
-                self._cache_used,
-            ),
+            "figures": self._figures(totals),
             "exit_histogram": {str(k): v for k, v in sorted(totals.exit_depth_hist.items())},
             "modes": {
                 "generate_until": "real",
@@ -376,8 +462,9 @@ class CodeeffHFLM(HFLM):
             },
             "requests": {"generate_until": totals.gen_requests, "loglikelihood": totals.ll_requests},
             "cache_used": self._cache_used,
-            "world_size": self._world_size,
+            "world_size": self._record_world_size,
             "environment": self._env,
+            **self._per_task(),
         }
         if totals.sim_depth_hist:
             record["simulated_exit_histogram"] = {str(k): v for k, v in sorted(totals.sim_depth_hist.items())}

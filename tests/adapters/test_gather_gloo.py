@@ -1,9 +1,11 @@
-"""Data-parallel runs: per-rank totals are gathered inside the request methods (two CPU processes over gloo)."""
+"""Data-parallel runs: per-rank totals are gathered inside the request methods (two CPU processes over gloo, joined
+the way torchrun joins them: environment variables read by accelerate inside lm-eval's HF model)."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -12,13 +14,14 @@ from adapters_support import SINGLE_THREAD_ENV
 
 WORKER = textwrap.dedent(
     """
-    import json, sys
+    import json, os, sys
     import torch.distributed as dist
     from lm_eval.api.instance import Instance
     from codeeff.model_adapters.lm import CodeeffHFLM
 
-    rank, init_file, model_dir, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
+    rank, port, model_dir, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    # what torchrun sets; accelerate (inside lm-eval's HF model) joins the gloo process group from them
+    os.environ.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=port)
     lm = CodeeffHFLM(pretrained=model_dir, device="cpu", batch_size=1, early_exit="fixed:3", energy="off")
     prompts = [["def add(a, b):", "for i in range(3):"], ["int x = 1;"]][rank]
     gen = [Instance("generate_until", {}, (p, {"until": ["\\n\\n"], "max_gen_toks": 4}), i) for i, p in enumerate(prompts)]
@@ -38,11 +41,13 @@ def test_two_ranks_report_complete_totals(tmp_path, tiny_dirs):
     model_dir = tiny_dirs("llama")
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    init_file = tmp_path / "rendezvous"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
     outs = [tmp_path / f"rank{r}.json" for r in (0, 1)]
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), str(r), str(init_file), str(model_dir), str(outs[r])],
+            [sys.executable, str(script), str(r), port, str(model_dir), str(outs[r])],
             env={**os.environ, **SINGLE_THREAD_ENV},
         )
         for r in (0, 1)
