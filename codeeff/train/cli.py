@@ -48,7 +48,9 @@ def summary(producer: str, result: dict) -> str:
     lines = [f"codeeff train {producer}: done"]
     cost = result.get("cost") or {}
     if cost:
-        lines.append(f"  wall {cost.get('wall_s')} s, {cost.get('steps')} steps, {cost.get('tokens_seen')} tokens seen")
+        parts = [f"{cost[k]} {label}" for k, label in (("wall_s", "s"), ("steps", "steps"), ("tokens_seen", "tokens seen"))
+                 if cost.get(k) is not None]  # fmt: skip
+        lines.append("  " + ", ".join(parts))
     results = result.get("results") or {}
     if "table" in results:
         lines.append(results["table"])
