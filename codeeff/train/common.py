@@ -139,3 +139,21 @@ def seed_everything(seed: int) -> None:
 
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
     set_seed(seed)
+
+
+@torch.no_grad()
+def mean_loss(model: Any, blocks: torch.Tensor, batch_size: int = 4) -> float:
+    """Mean next-token cross-entropy of ``model`` over ``blocks`` (its perplexity is ``exp`` of this)."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        for start in range(0, blocks.shape[0], batch_size):
+            ids = blocks[start : start + batch_size].to(next(model.parameters()).device)
+            out = model(input_ids=ids, labels=ids, use_cache=False)
+            n = ids[:, 1:].numel()
+            total += float(out.loss) * n
+            count += n
+    finally:
+        model.train(was_training)
+    return total / count
