@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import sys
@@ -33,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(argv).parse_args(argv)
     module = importlib.import_module(PRODUCERS[args.producer][0])
     try:
-        result = module.run(args)
+        with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout carries only the result
+            result = module.run(args)
     except (ValueError, FileNotFoundError, OSError) as err:
         print(f"codeeff train {args.producer}: error: {err}", file=sys.stderr)
         return 2

@@ -99,8 +99,9 @@ def last_checkpoint(args: argparse.Namespace) -> str | None:
 
 def run_trainer(trainer: Any, args: argparse.Namespace, record: Record, tokens_per_step: int) -> None:
     """Train (resuming if asked), then put wall time, steps, tokens seen and the log history into ``record``."""
+    resume_from = last_checkpoint(args)
     start = time.monotonic()
-    output = trainer.train(resume_from_checkpoint=last_checkpoint(args))
+    output = trainer.train(resume_from_checkpoint=resume_from)
     wall = time.monotonic() - start
     steps = int(trainer.state.global_step)
     record.history = [dict(entry) for entry in trainer.state.log_history]
@@ -111,9 +112,21 @@ def run_trainer(trainer: Any, args: argparse.Namespace, record: Record, tokens_p
         "train_loss": getattr(output, "training_loss", None),
         "device": str(trainer.args.device),
         "torch_threads": torch.get_num_threads(),
-        "resumed_from": last_checkpoint(args) if args.resume else None,
+        "resumed_from": resume_from,
         "note": "wall_s is this invocation only; tokens_seen counts all steps incl. resumed ones",
     }
+
+
+def model_layers(path: str) -> int:
+    """The decoder depth of the model folder, read from its config alone (checks before any weights load)."""
+    from transformers import AutoConfig
+
+    from codeeff.model_adapters.arch import spec_for_config
+
+    if not Path(path).is_dir():
+        raise ValueError(f"--model: {path} is not a model folder")
+    config = AutoConfig.from_pretrained(path)
+    return spec_for_config(config).num_layers(config)
 
 
 def load_model(path: str, dtype: str = "float32"):

@@ -112,13 +112,13 @@ def set_trainable(model: nn.Module, mode: str, args: argparse.Namespace) -> nn.M
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from codeeff.model_adapters.arch import spec_for_model
 
+    n_layers = common.model_layers(args.model)
+    depths = parse_exits(args.exits, n_layers)
+    weights = parse_weights(args.weights, depths, n_layers) if args.weights else lite_weights(depths, n_layers, args.ratio)
     common.seed_everything(args.seed)
     out = common.ensure_out(args.out, args.resume)
     model, tokenizer = common.load_model(args.model, args.dtype)
     arch = spec_for_model(model)
-    n_layers = len(arch.layers(model))
-    depths = parse_exits(args.exits, n_layers)
-    weights = parse_weights(args.weights, depths, n_layers) if args.weights else lite_weights(depths, n_layers, args.ratio)
     data = corpus.load_corpus(args.language, args.train_rows, args.val_rows, args.data_dir)
     train_blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, args.max_blocks)
     val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 16) if data.val else train_blocks[:4]

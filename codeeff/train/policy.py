@@ -171,9 +171,9 @@ def policy_probabilities(kind: str, path: Path, obs: observe.Observations) -> to
 def gather(args: argparse.Namespace, out: Path, model_record: dict) -> tuple[observe.Observations, observe.Observations]:
     from codeeff.model_adapters.arch import spec_for_model
 
+    depths = parse_exits(args.exits, common.model_layers(args.model))
     model, tokenizer = common.load_model(args.model, args.dtype)
     arch = spec_for_model(model)
-    depths = parse_exits(args.exits, len(arch.layers(model)))
     data = corpus.load_corpus(args.language, args.train_rows, args.val_rows, args.data_dir)
     model_record.update(data.record)
     settings = {"seq_len": args.seq_len, "max_blocks": args.max_blocks, "max_positions": args.max_positions}
