@@ -1,0 +1,172 @@
+"""What every producer shares: options, the HF Trainer set-up (checkpoints, resume, seed, progress bar), the record."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+RECORD_FILE = "training.json"
+RECORD_FORMAT = "codeeff.training/1"
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="base model folder (save_pretrained layout)")
+    parser.add_argument("--out", required=True, help="output folder (checkpoints go to OUT/checkpoints)")
+    parser.add_argument("--language", default="python", choices=["python", "java"], help="PY150 or JavaCorpus rows")
+    parser.add_argument("--data-dir", help="data root (default: the data resolver: CODEEFF_DATA_DIR, cache)")
+    parser.add_argument("--train-rows", type=int, default=200, help="held-out rows to train on (from the file's end)")
+    parser.add_argument("--val-rows", type=int, default=50, help="held-out rows to validate on (just before them)")
+    parser.add_argument("--seq-len", type=int, default=256, help="tokens per training block")
+    parser.add_argument("--max-blocks", type=int, default=None, help="cap on training blocks")
+    parser.add_argument("--epochs", type=float, default=1.0, help="passes over the training blocks")
+    parser.add_argument("--max-steps", type=int, default=-1, help="optimizer steps (overrides --epochs when > 0)")
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--grad-accum", type=int, default=1)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save-steps", type=int, default=50, help="checkpoint every N steps (resumable)")
+    parser.add_argument("--resume", action="store_true", help="resume from the last checkpoint in OUT/checkpoints")
+    parser.add_argument("--logging-steps", type=int, default=5)
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+@dataclass
+class Record:
+    """``training.json``: what was trained, on which rows, at what cost, and the loss history."""
+
+    producer: str
+    args: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+    cost: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, folder: str | Path) -> Path:
+        path = Path(folder) / RECORD_FILE
+        payload = {"format": RECORD_FORMAT, **self.__dict__}
+        path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        return path
+
+
+def training_arguments(args: argparse.Namespace, **overrides: Any):
+    from transformers import TrainingArguments
+
+    values = dict(
+        output_dir=str(Path(args.out) / "checkpoints"),
+        per_device_train_batch_size=args.batch_size,
+        gradient_accumulation_steps=args.grad_accum,
+        learning_rate=args.lr,
+        num_train_epochs=args.epochs,
+        max_steps=args.max_steps,
+        logging_steps=args.logging_steps,
+        save_steps=args.save_steps,
+        save_total_limit=2,
+        seed=args.seed,
+        data_seed=args.seed,
+        report_to=[],
+        disable_tqdm=args.no_progress,
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        lr_scheduler_type="constant",
+        warmup_steps=0,
+        bf16=args.dtype == "bfloat16",
+    )
+    values.update(overrides)
+    return TrainingArguments(**values)
+
+
+def last_checkpoint(args: argparse.Namespace) -> str | None:
+    """The checkpoint to resume from (``--resume``), or None; a resume request without one is an error."""
+    if not args.resume:
+        return None
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = Path(args.out) / "checkpoints"
+    found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    if found is None:
+        raise ValueError(f"--resume: no checkpoint in {folder}")
+    return found
+
+
+def run_trainer(trainer: Any, args: argparse.Namespace, record: Record, tokens_per_step: int) -> None:
+    """Train (resuming if asked), then put wall time, steps, tokens seen and the log history into ``record``."""
+    resume_from = last_checkpoint(args)
+    start = time.monotonic()
+    output = trainer.train(resume_from_checkpoint=resume_from)
+    wall = time.monotonic() - start
+    steps = int(trainer.state.global_step)
+    record.history = [dict(entry) for entry in trainer.state.log_history]
+    record.cost = {
+        "wall_s": round(wall, 2),
+        "steps": steps,
+        "tokens_seen": steps * tokens_per_step,
+        "train_loss": getattr(output, "training_loss", None),
+        "device": str(trainer.args.device),
+        "torch_threads": torch.get_num_threads(),
+        "resumed_from": resume_from,
+        "note": "wall_s is this invocation only; tokens_seen counts all steps incl. resumed ones",
+    }
+
+
+def model_layers(path: str) -> int:
+    """The decoder depth of the model folder, read from its config alone (checks before any weights load)."""
+    from transformers import AutoConfig
+
+    from codeeff.model_adapters.arch import spec_for_config
+
+    if not Path(path).is_dir():
+        raise ValueError(f"--model: {path} is not a model folder")
+    config = AutoConfig.from_pretrained(path)
+    return spec_for_config(config).num_layers(config)
+
+
+def load_model(path: str, dtype: str = "float32"):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if not Path(path).is_dir():
+        raise ValueError(f"--model: {path} is not a model folder")
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    return model, tokenizer
+
+
+def ensure_out(path: str, resume: bool) -> Path:
+    out = Path(path)
+    if out.exists() and any(out.iterdir()) and not resume:
+        raise ValueError(f"--out {out} exists and is not empty (choose a new folder, or --resume)")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def seed_everything(seed: int) -> None:
+    from transformers import set_seed
+
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))
+    set_seed(seed)
+
+
+@torch.no_grad()
+def mean_loss(model: Any, blocks: torch.Tensor, batch_size: int = 4) -> float:
+    """Mean next-token cross-entropy of ``model`` over ``blocks`` (its perplexity is ``exp`` of this)."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        for start in range(0, blocks.shape[0], batch_size):
+            ids = blocks[start : start + batch_size].to(next(model.parameters()).device)
+            out = model(input_ids=ids, labels=ids, use_cache=False)
+            n = ids[:, 1:].numel()
+            total += float(out.loss) * n
+            count += n
+    finally:
+        model.train(was_training)
+    return total / count

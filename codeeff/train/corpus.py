@@ -1,0 +1,98 @@
+"""Training text from CodeXGLUE rows the evaluation tasks do not use, and token blocks for the trainers.
+
+The local data (``codexglue/unixcoder_line_dev/{py150,javaCorpus}/dev.json``, through the data resolver) is what
+``codexglue_line_*`` and ``*_ctx*`` tasks read, in file order, and ``--limit N`` takes their first N documents. The
+producers therefore train on the **last** rows of the file and validate on the rows just before them; the record
+says which rows (``train_rows``, ``val_rows`` as [start, end) of the file's row index = the tasks' document ``id``).
+An evaluation never sees a training row as long as its documents' ids stay below ``heldout_from``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+LANGUAGES = {"python": "py150", "java": "javaCorpus"}
+
+
+@dataclass
+class Corpus:
+    train: list[str]
+    val: list[str]
+    record: dict[str, Any]
+
+
+def load_corpus(
+    language: str, n_train: int, n_val: int, data_dir: str | None = None, prompt_format: str = "code"
+) -> Corpus:
+    """``n_train`` training and ``n_val`` validation texts from the end of the language's row file."""
+    from codeeff.tasks.codexglue import text
+    from codeeff.tasks.codexglue.sources import SourceConfig, load_token_files
+
+    if language not in LANGUAGES:
+        raise ValueError(f"--language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    if n_train < 1 or n_val < 0:
+        raise ValueError(f"need at least 1 training row and ≥ 0 validation rows, got {n_train} / {n_val}")
+    config = SourceConfig.from_metadata({"data_dir": data_dir} if data_dir else {})
+    files, origin = load_token_files(config, language)
+    total = len(files)
+    if n_train + n_val > total // 2:
+        raise ValueError(
+            f"{n_train} + {n_val} rows would take more than half of {origin.path} ({total} rows); keep the first half "
+            "for evaluation"
+        )
+    text.register_literals(language, config.data_dir)
+    start_val = total - n_train - n_val
+    start_train = total - n_train
+
+    def render(rows: list[list[str]]) -> list[str]:
+        return [text.render_context(" ".join(tokens), language, prompt_format) for tokens in rows]
+
+    record = {
+        "dataset": LANGUAGES[language],
+        "language": language,
+        **{k: v for k, v in asdict(origin).items() if k in ("source", "split", "path", "sha256")},
+        "rows_in_file": total,
+        "train_rows": [start_train, total],
+        "val_rows": [start_val, start_train],
+        "heldout_from": start_val,
+        "prompt_format": prompt_format,
+        "rule": "evaluation documents must have id < heldout_from (with the dev rows: --limit ≤ heldout_from)",
+    }
+    return Corpus(render(files[start_train:]), render(files[start_val:start_train]), record)
+
+
+def token_blocks(tokenizer: Any, texts: list[str], seq_len: int, max_blocks: int | None = None) -> torch.Tensor:
+    """Texts joined by EOS, tokenized, cut into ``[n, seq_len]`` blocks (the tail shorter than a block is dropped)."""
+    if seq_len < 2:
+        raise ValueError(f"--seq-len must be ≥ 2, got {seq_len}")
+    eos = tokenizer.eos_token_id
+    ids: list[int] = []
+    for item in texts:
+        ids.extend(tokenizer(item, add_special_tokens=False)["input_ids"])
+        if eos is not None:
+            ids.append(eos)
+        if max_blocks is not None and len(ids) >= seq_len * max_blocks:
+            break
+    n = len(ids) // seq_len
+    if max_blocks is not None:
+        n = min(n, max_blocks)
+    if n == 0:
+        raise ValueError(f"the training texts hold {len(ids)} tokens: not one block of {seq_len}")
+    return torch.tensor(ids[: n * seq_len], dtype=torch.long).view(n, seq_len)
+
+
+class BlockDataset(torch.utils.data.Dataset):
+    """Causal-LM examples (labels = inputs; the model shifts) for the HF Trainer."""
+
+    def __init__(self, blocks: torch.Tensor):
+        self.blocks = blocks
+
+    def __len__(self) -> int:
+        return self.blocks.shape[0]
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        block = self.blocks[index]
+        return {"input_ids": block, "labels": block}

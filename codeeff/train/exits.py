@@ -1,0 +1,155 @@
+"""``codeeff train exits``: LITE fine-tuning for early exits (early-exit seed §4.4).
+
+Loss = Σ w_i·L_i / Σ w_i over the exit depths and the final layer, every L_i the next-token cross-entropy of
+``head(norm(h_i))`` through the model's *shared* final norm and LM head (exactly what ``codeeff-hf`` computes on exit).
+Modes:
+- ``full``: every parameter trains;
+- ``lora``: LoRA adapters (``peft``) on every Linear of the decoder, merged into the saved model (the adapter
+  folder is kept too);
+- ``norms``: the exit-adapters-only mode as ``codeeff-hf`` can load it — every matrix frozen, only the norm gains
+  train (decoder layers' and the shared final norm's, ~(2L + 1)·d parameters). ``codeeff-hf`` has no per-exit
+  adapter modules, so a trained per-exit module outside the model could not be evaluated; the norm gains are the
+  smallest set of parameters inside the model that moves every exit.
+Output: ``OUT/model`` (HF folder), ``OUT/variant.yaml`` (``--model_args pretrained=OUT/model,spec=OUT/variant.yaml``),
+``OUT/training.json`` (data rows, cost, loss per exit, agreement table before/after).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from codeeff.train import common, corpus
+from codeeff.train.agreement import exit_agreement, format_table
+from codeeff.train.schedule import lite_weights, parse_exits, parse_weights
+
+MODES = ("full", "lora", "norms")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    common.add_common_arguments(parser)
+    parser.add_argument("--mode", choices=MODES, default="norms", help="what trains (default norms: cheapest)")
+    parser.add_argument("--exits", default="seed", help="exit depths: 'seed' or a list, e.g. 4,8,12")
+    parser.add_argument("--weights", help="loss weights: one per exit + one for the final layer (default: LITE)")
+    parser.add_argument("--ratio", type=float, default=0.9, help="geometric ratio r of the LITE weights")
+    parser.add_argument("--lora-rank", type=int, default=8)
+    parser.add_argument("--lora-alpha", type=int, default=16)
+    parser.add_argument("--threshold", type=float, default=0.9, help="confidence threshold written to variant.yaml")
+
+
+def exit_losses(
+    model: nn.Module, arch: Any, input_ids: torch.Tensor, depths: list[int]
+) -> dict[int, torch.Tensor]:
+    """Next-token cross-entropy at each exit depth (shared norm + head) and at the final layer (key = L)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    out = model(input_ids=input_ids, output_hidden_states=True, use_cache=False)
+    target = input_ids[:, 1:].reshape(-1)
+
+    def ce(logits: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(), target)
+
+    losses = {d: ce(arch.head_logits(base, out.hidden_states[d])) for d in depths}
+    losses[len(arch.layers(base))] = ce(out.logits)
+    return losses
+
+
+def make_trainer(model: nn.Module, arch: Any, weights: dict[int, float], train_args: Any, dataset: Any):
+    from transformers import Trainer
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    exit_depths = [d for d in weights if d != len(arch.layers(base))]
+    total_weight = sum(weights.values())
+
+    class LiteTrainer(Trainer):
+        """Trainer whose loss is the weighted exit loss; logs the mean loss of every exit since the last log."""
+
+        def __init__(self, *a: Any, **kw: Any):
+            super().__init__(*a, **kw)
+            self.sums: dict[int, float] = {}
+            self.counts = 0
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            losses = exit_losses(model, arch, inputs["input_ids"], exit_depths)
+            loss = sum(weights[d] * value for d, value in losses.items()) / total_weight
+            for d, value in losses.items():
+                self.sums[d] = self.sums.get(d, 0.0) + float(value.detach())
+            self.counts += 1
+            return (loss, None) if return_outputs else loss
+
+        def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+            if self.counts and "loss" in logs:
+                logs.update({f"loss_exit_{d}": round(s / self.counts, 4) for d, s in sorted(self.sums.items())})
+                self.sums, self.counts = {}, 0
+            super().log(logs, start_time)
+
+    return LiteTrainer(model=model, args=train_args, train_dataset=dataset)
+
+
+def set_trainable(model: nn.Module, mode: str, args: argparse.Namespace) -> nn.Module:
+    if mode == "full":
+        for p in model.parameters():
+            p.requires_grad_(True)
+        return model
+    if mode == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        config = LoraConfig(
+            r=args.lora_rank, lora_alpha=args.lora_alpha, target_modules="all-linear", lora_dropout=0.0, bias="none"
+        )
+        return get_peft_model(model, config)
+    for name, p in model.named_parameters():
+        parts = name.split(".")
+        p.requires_grad_(len(parts) >= 2 and "norm" in parts[-2])
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError("--mode norms: the model has no norm parameters to train")
+    return model
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from codeeff.model_adapters.arch import spec_for_model
+
+    n_layers = common.model_layers(args.model)
+    depths = parse_exits(args.exits, n_layers)
+    weights = parse_weights(args.weights, depths, n_layers) if args.weights else lite_weights(depths, n_layers, args.ratio)
+    common.seed_everything(args.seed)
+    out = common.ensure_out(args.out, args.resume)
+    model, tokenizer = common.load_model(args.model, args.dtype)
+    arch = spec_for_model(model)
+    data = corpus.load_corpus(args.language, args.train_rows, args.val_rows, args.data_dir)
+    train_blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, args.max_blocks)
+    val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 16) if data.val else train_blocks[:4]
+    record = common.Record("exits", vars(args), data.record)
+    record.results["exit_depths"] = depths
+    record.results["weights"] = {str(d): w for d, w in weights.items()}
+    before = exit_agreement(model, arch, val_blocks, depths)
+
+    model.train()
+    trained = set_trainable(model, args.mode, args)
+    record.results["trainable_params"] = sum(p.numel() for p in trained.parameters() if p.requires_grad)
+    trainer = make_trainer(trained, arch, weights, common.training_arguments(args), corpus.BlockDataset(train_blocks))
+    common.run_trainer(trainer, args, record, args.batch_size * args.grad_accum * args.seq_len)
+
+    if args.mode == "lora":
+        trained.save_pretrained(out / "adapter")
+        model = trained.merge_and_unload()
+    model.eval()
+    after = exit_agreement(model, arch, val_blocks, depths)
+    model.save_pretrained(out / "model")
+    tokenizer.save_pretrained(out / "model")
+    write_variant(out / "variant.yaml", depths, args.threshold, f"LITE exits ({args.mode})")
+    record.results.update({"agreement_before": before, "agreement_after": after, "table": format_table(before, after)})
+    record.results["outputs"] = {"model": str(out / "model"), "variant": str(out / "variant.yaml")}
+    record.write(out / "model")
+    record.write(out)
+    return record.__dict__
+
+
+def write_variant(path: Path, depths: list[int], threshold: float, name: str) -> None:
+    path.write_text(
+        f"name: {name}\nearly_exit: confidence:{threshold}\nexit_layers: [{', '.join(map(str, depths))}]\n"
+        "kv_mode: copy\n"
+    )

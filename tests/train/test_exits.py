@@ -1,0 +1,84 @@
+import pytest
+import torch
+import yaml
+from conftest import DATA_ARGS, train
+
+EXITS = ["--exits", "2,4"]
+
+
+@pytest.fixture(scope="module")
+def norms_run(tiny6, tmp_path_factory, data_dir):
+    out = tmp_path_factory.mktemp("exits") / "norms"
+    argv = ["exits", "--model", str(tiny6), "--out", str(out), "--mode", "norms", *EXITS, *DATA_ARGS]
+    result = train(*argv, "--data-dir", str(data_dir), "--lr", "0.05", "--max-steps", "12", "--logging-steps", "3")
+    return out, result
+
+
+def test_exit_losses_decrease_and_are_logged_per_exit(norms_run):
+    _, result = norms_run
+    logs = [entry for entry in result["history"] if "loss" in entry]
+    assert len(logs) == 4
+    for key in ("loss", "loss_exit_2", "loss_exit_4", "loss_exit_6"):
+        assert logs[-1][key] < logs[0][key], key
+    assert result["cost"]["steps"] == 12 and result["cost"]["tokens_seen"] == 12 * 4 * 48
+
+
+def test_agreement_table_before_and_after(norms_run):
+    _, result = norms_run
+    before, after = result["results"]["agreement_before"], result["results"]["agreement_after"]
+    assert set(before["agreement"]) == {"2", "4"} and before["positions"] == after["positions"] > 0
+    assert after["agreement"]["2"] > before["agreement"]["2"]
+    assert "agree_before" in result["results"]["table"]
+
+
+def test_norms_mode_changes_only_norm_gains(norms_run, tiny6):
+    from transformers import AutoModelForCausalLM
+
+    out, _ = norms_run
+    base = AutoModelForCausalLM.from_pretrained(tiny6).state_dict()
+    trained = AutoModelForCausalLM.from_pretrained(out / "model").state_dict()
+    changed = {k for k in base if not torch.equal(base[k], trained[k])}
+    assert changed and all("norm" in k for k in changed)
+
+
+def test_variant_file_is_a_codeeff_hf_spec(norms_run):
+    from codeeff.model_adapters.spec import parse_variant
+
+    out, result = norms_run
+    spec = yaml.safe_load((out / "variant.yaml").read_text())
+    assert spec["exit_layers"] == [2, 4]
+    options = parse_variant({k: v for k, v in spec.items() if k != "name"}).options("early_exit")
+    assert options["early_exit"].startswith("confidence")
+    assert (out / "model" / "training.json").is_file()
+    assert result["data"]["train_rows"][0] >= result["data"]["heldout_from"]
+
+
+def test_resume_continues_from_the_checkpoint(tiny6, tmp_path, data_dir):
+    out = tmp_path / "resume"
+    common = ["exits", "--model", str(tiny6), "--out", str(out), "--mode", "full", *EXITS, *DATA_ARGS]
+    common += ["--data-dir", str(data_dir), "--save-steps", "2"]
+    train(*common, "--max-steps", "2")
+    assert (out / "checkpoints" / "checkpoint-2").is_dir()
+    result = train(*common, "--max-steps", "4", "--resume")
+    assert result["cost"]["steps"] == 4 and "checkpoint-2" in result["cost"]["resumed_from"]
+
+
+def test_lora_mode_saves_adapter_and_merged_model(tiny6, tmp_path, data_dir):
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path / "lora"
+    argv = ["exits", "--model", str(tiny6), "--out", str(out), "--mode", "lora", *EXITS, *DATA_ARGS]
+    result = train(*argv, "--data-dir", str(data_dir), "--max-steps", "3", "--lr", "0.01")
+    assert (out / "adapter" / "adapter_config.json").is_file()
+    merged = AutoModelForCausalLM.from_pretrained(out / "model")
+    assert not any("lora" in k for k in merged.state_dict())
+    assert 0 < result["results"]["trainable_params"] < sum(p.numel() for p in merged.parameters()) / 2
+
+
+def test_bad_arguments_are_one_error_line(tiny6, tmp_path, capsys):
+    from codeeff.train.cli import main
+
+    assert main(["exits", "--model", str(tiny6), "--out", str(tmp_path / "x"), "--exits", "9"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--exits" in err[0]
+    assert main(["exits", "--model", str(tmp_path / "none"), "--out", str(tmp_path / "y")]) == 2
