@@ -5,7 +5,7 @@ things in the sandbox. Before the next job may use the slot, the host (root, rea
 the server) compares against the baseline taken when the server started:
 
 * the server process: alive, not stopped, and its rlimits (``/proc/<pid>/limits``, changeable with ``prlimit64``),
-  nice value, scheduling policy and CPU affinity unchanged; the server's cgroup holds the same processes;
+  nice value, scheduling policy, CPU affinity and I/O priority unchanged; the server's cgroup holds the same processes;
 * the scratch mounts: ``/sandbox`` holds only the files the host wrote (same inodes, removed here), ``/tmp`` and
   ``/dev/shm`` are empty, and all three are still root-owned mode 1777;
 * IPC: no SysV shared memory, message queue or semaphore set and no POSIX message queue in the server's IPC
@@ -16,6 +16,7 @@ Any difference is an anomaly: the caller replaces the server (fresh sandbox, fre
 
 from __future__ import annotations
 
+import ctypes
 import os
 import stat
 from dataclasses import dataclass, field
@@ -24,10 +25,18 @@ from pathlib import Path
 from codeeff.sandbox.scratch import sysv_objects_of
 
 SCRATCH_MODE = stat.S_IFDIR | 0o1777
+# ioprio_get(IOPRIO_WHO_PROCESS, pid): a same-uid job may change the server's I/O priority with ioprio_set.
+_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _io_priority(pid: int) -> int | None:
+    return None if _IOPRIO_GET is None else int(_libc.syscall(_IOPRIO_GET, 1, pid))
 
 
 def process_state(pid: int) -> dict[str, object]:
-    """What a same-uid job could change about process ``pid``: stopped or not, rlimits, nice, policy, affinity."""
+    """What a same-uid job could change about process ``pid``: stopped or not, rlimits, nice, scheduling policy,
+    CPU affinity, I/O priority."""
     with open(f"/proc/{pid}/stat") as handle:
         # The command name (field 2) may contain spaces; fields after the closing parenthesis are fixed.
         fields = handle.read().rsplit(")", 1)[1].split()
@@ -40,6 +49,7 @@ def process_state(pid: int) -> dict[str, object]:
         "rt_priority": fields[37],
         "limits": limits,
         "affinity": sorted(os.sched_getaffinity(pid)),
+        "io_priority": _io_priority(pid),
     }
 
 
