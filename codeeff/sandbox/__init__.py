@@ -1,4 +1,4 @@
-"""Isolated execution of untrusted (model-written) programs: Python, Java, C++ and JavaScript test programs.
+"""Isolated execution of untrusted (model-written) programs: Python, Java, C++, JavaScript and C# test programs.
 
 Public API (a cross-team contract, see docs/sandbox.md)::
 

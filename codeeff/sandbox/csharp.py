@@ -168,6 +168,9 @@ class CscCompiler:
         """None on success (``job_dir/build/main.exe`` written), else the compile_error / sandbox_error result."""
         from codeeff.sandbox.javac_server import CompileTimeout
 
+        missing = mono_available()
+        if missing is not None:
+            return Result(Status.SANDBOX_ERROR, detail=missing)
         inside = f"{self.backend._javac_work_prefix()}/{job_dir.name}"
         try:
             ok, diagnostics = self.server.compile(
@@ -179,6 +182,8 @@ class CscCompiler:
             return Result(Status.COMPILE_ERROR, detail=f"mcs timed out after {timeout:g}s")
         except RuntimeError as exc:
             return Result(Status.SANDBOX_ERROR, detail=str(exc).replace("Java compile server", "C# compile server"))
+        except (OSError, subprocess.SubprocessError) as exc:  # the server itself could not be built or started
+            return Result(Status.SANDBOX_ERROR, detail=f"C# compile server: {type(exc).__name__}: {exc}")
         if not ok:
             return Result(Status.COMPILE_ERROR, stderr=diagnostics, detail="mcs reported errors")
         return None

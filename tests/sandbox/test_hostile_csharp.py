@@ -111,3 +111,24 @@ def test_doctor_reports_the_csharp_toolchain():
     assert report["csharp"]["toolchain"] == "mono" and report["csharp"]["runtime"] == "/usr/bin/mono"
     assert report["runtimes"]["csharp"].startswith("Mono JIT compiler version")
     assert "csharp toolchain: mono: compile /usr/lib/mono/4.5/mcs.exe" in _doctor_text(report)
+
+
+def test_compile_limit_kills_the_warm_server_and_the_next_job_restarts_it():
+    slow = Job.single("csharp", "class M { static void Main() { } }", limits=Limits(compile_wall_s=0.001))
+    normal = Job.single("csharp", 'class M { static void Main() { System.Console.Write("after"); } }')
+    first, second = run_jobs([slow, normal], workers=1, cache=False, progress=False)
+    assert first.status is Status.COMPILE_ERROR and "mcs timed out" in first.detail, first
+    assert (second.status, second.stdout) == (Status.PASSED, "after"), second
+
+
+def test_without_mono_a_csharp_job_is_a_sandbox_error_that_says_how_to_install(monkeypatch):
+    from codeeff.sandbox.backends import ensure_usable
+    from codeeff.sandbox.bwrap import BwrapBackend
+
+    monkeypatch.setattr("codeeff.sandbox.csharp.MCS_EXE", "/nonexistent/mcs.exe")
+    backend = BwrapBackend(ensure_usable("bwrap").isolation)  # in-process, so the patched path applies
+    try:
+        result = backend.execute(Job.single("csharp", "class M { static void Main() { } }"))
+    finally:
+        backend.close()
+    assert result.status is Status.SANDBOX_ERROR and "apt-get install -y mono-mcs mono-runtime" in result.detail

@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codeeff gtranseval", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="run the reference solutions of a target language against their tests")
-    check.add_argument("--tgt", required=True, help="python, java, cpp, javascript (py/js accepted); C# has no harness")
+    check.add_argument("--tgt", required=True, help="python, java, cpp, javascript, csharp (py/js/cs accepted)")
     parity = sub.add_parser("parity", help="agreement with the paper's published unit-test verdicts")
     parity.add_argument(
         "--direction", default="java2py", help="SRC2TGT (py, java, cpp, js, cs) or 'all' (default java2py)"
@@ -47,8 +47,7 @@ def gold_check(target: str, data_dir: str | None = None, limit: int | None = Non
     language = canonical_language(target)
     if language not in EXECUTABLE:
         raise SystemExit(
-            f"codeeff gtranseval check: no test harness for {language} (executable targets: {', '.join(EXECUTABLE)}); "
-            "C# translations are scored with text metrics only"
+            f"codeeff gtranseval check: no test harness for {language} (executable targets: {', '.join(EXECUTABLE)})"
         )
     problems = load_problems(data_dir)[: limit or None]
     doc = {"target_lang": language, "source_lang": language, "task_name": f"gtranseval_check_{language}"}
