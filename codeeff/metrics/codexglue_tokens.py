@@ -339,7 +339,7 @@ def _is_word(token: str) -> bool:
 def _join_line(tokens: list[str]) -> str:
     """Join one line's raw tokens with natural spacing, never gluing two tokens into a different token."""
     out = ""
-    prev = ""
+    prev = before = ""  # the previous token and the one before it
     for token in tokens:
         if not out:
             out = token
@@ -357,9 +357,28 @@ def _join_line(tokens: list[str]) -> str:
                 glue = False  # "." "." must not become ".." / "..."
             if prev == ">" and token == ">":
                 glue = True  # javalang's split ">>": gluing is valid in generics and shifts and re-tokenizes the same
+            if _is_unary(prev, before) and token[:1] not in "+-":
+                glue = True  # "f(-1)", "x = -y", "!done" ("- -1" keeps its space: "--" is another token)
+            if prev == "..." and _is_word(before):
+                out = out[: -len(" ...")] + "..."  # Java varargs "String... args"
             out += token if glue else " " + token
-        prev = token
+        prev, before = token, prev
     return out
+
+
+_UNARY_AFTER = frozenset(
+    "( [ { , = : ? return yield case and or not in if elif while else lambda print assert "
+    "== != < > <= >= + - * / % ** // & | ^ ~ ! && || += -= *= /= %= &= |= ^= <<= >>= << -> =>".split()
+)
+
+
+def _is_unary(token: str, before: str) -> bool:
+    """Whether ``token`` is a prefix operator here (the previous token cannot end an operand)."""
+    if token in ("~", "!"):
+        return True
+    if token in ("*", "**"):
+        return before in ("(", ",")  # "f(*args, **kw)"
+    return token in ("-", "+") and (not before or before in _UNARY_AFTER)
 
 
 def _python_lines(tokens: list[str]) -> list[list[str]]:

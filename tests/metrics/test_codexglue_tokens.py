@@ -84,8 +84,8 @@ def test_detokenized_prompts_read_like_code_a_person_writes(literals):
     lits = literals["python"]
     tokens = (
         "from . import views <EOL> from . models import Item <EOL> from django . db import models <EOL>"
-        " stack = M2X509 . X509_Stack ( ) <EOL> n = <NUM_LIT:1> . real <EOL> s = \"<STR_LIT>\" <EOL>"
-        " if ( a ) : <EOL> return [ x ]"
+        ' stack = M2X509 . X509_Stack ( ) <EOL> n = <NUM_LIT:1> . real <EOL> s = "<STR_LIT>" <EOL>'
+        " if ( a ) : <EOL> return [ x ] <EOL> f ( - <NUM_LIT:1> , * args , ** kw ) <EOL> y = a - - b"
     )
     raw = ct.detokenize(tokens, "python", lits)
     assert raw.splitlines() == [
@@ -97,6 +97,18 @@ def test_detokenized_prompts_read_like_code_a_person_writes(literals):
         f's = "{lits.string_standin}"',
         "if (a):",
         "    return [x]",
+        "f(-1, *args, **kw)",
+        "y = a - -b",
     ]
     assert lits.string_standin not in lits.strings and lits.string_standin.isidentifier()
     assert ct.retokenize(raw, "python", lits) == tokens
+
+
+def test_detokenized_java_reads_like_java(literals):
+    lits = literals["java"]
+    tokens = (
+        "test ( - <NUM_LIT:1> , ! done ) ; int x = a - b ; void main ( String ... args ) { } z = x [ - <NUM_LIT:1> ] ;"
+    )
+    raw = ct.detokenize(tokens, "java", lits)
+    assert raw.splitlines() == ["test(-1, !done);", "int x = a - b;", "void main(String... args) {", "}", "z = x[-1];"]
+    assert ct.retokenize(raw, "java", lits) == tokens

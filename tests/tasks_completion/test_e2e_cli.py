@@ -12,6 +12,7 @@ from pathlib import Path
 from codeeff_support import run_codeeff
 
 from codeeff.tasks import tasks_dir
+from codeeff.tasks.codexglue import line_task
 
 
 def _one(paths) -> Path:
@@ -38,7 +39,8 @@ def test_run_then_score_reproduces_the_live_scores(tmp_path, tiny_model_dir, dat
     assert len(samples) == 4
     for sample in samples:
         assert sample["status"].split(":")[0] in ("ok", "empty")
-        assert "\n" not in sample["filtered_resps"][0]  # Python line completion stops at the newline
+        line, _ = line_task.predicted_line(sample["filtered_resps"][0], sample["doc"])
+        assert "<EOL>" not in line  # the scored line is one line of the output
         assert 0 <= sample["edit_similarity"] <= 100
     assert results["versions"]["codexglue_line_py150"] == 1.1
     assert results["codeeff"]["data"]["codexglue_line_py150"]["split"] == "dev"

@@ -129,3 +129,17 @@ def test_line_prompt_after_a_line_end_ends_with_the_next_lines_indentation(data_
         assert full.startswith(prompt)  # the indentation is the layout's own for that line
         indented += bool(indent)
     assert indented > 100
+
+
+def test_blank_and_comment_lines_before_the_line_are_skipped(data_dir):
+    """No stop at "\\n": after a context that ends a line, what a model writes before the first code line (blank
+    lines, comments) cannot empty the answer; after a mid-line context a leading newline still ends the line."""
+    from codeeff.tasks.codexglue import text
+
+    docs = line_task.load("codexglue_line_py150", "python", data_dir=str(data_dir))["test"]
+    at_line_start = next(d for d in docs if text.ends_line(d["context"]))
+    mid_line = next(d for d in docs if not text.ends_line(d["context"]))
+    answer = "\n\n# the next line\n" + cxg.detokenize(at_line_start["reference"], "python") + "\nx = 1\n"
+    line, status = line_task.predicted_line(answer, at_line_start)
+    assert " ".join(line) == at_line_start["reference"] and status == "ok"
+    assert line_task.predicted_line("\nx = 1", mid_line)[0] == []

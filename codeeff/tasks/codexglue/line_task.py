@@ -2,9 +2,11 @@
 
 The model sees the file prefix (detokenized unless ``cxg_prompt_format=tokens``); its output is re-tokenized into
 CodeXGLUE tokens and cut at the line end of the document's :class:`~codeeff.tasks.codexglue.lines.LineRule` before
-scoring. Python generation stops at a newline (or ``<EOL>`` in token format). Java generation does *not* stop at a
-newline: a Java line ends at ``;``/``}`` (or before ``{``), which raw code may place after a line break; it runs to
-``max_gen_toks`` and is cut afterwards (status ``no_line_end`` when no line end came within the budget).
+scoring. Generation does not stop at a newline (only at ``<EOL>`` in token format); it runs to ``max_gen_toks``
+and is cut afterwards. Python: after a context that ends a line, blank and comment lines the model writes first
+carry no code token and are skipped (a stop at ``\n`` would have emptied the answer); after a context that ends
+mid-line, a leading line break ends the line. Java: a line ends at ``;``/``}`` (or before ``{``), which raw code
+may place after a line break (status ``no_line_end`` when no line end came within the budget).
 """
 
 from __future__ import annotations
