@@ -31,7 +31,7 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 
 from codeeff.model_adapters.arch import spec_for_config
-from codeeff.model_adapters.cost import BREAKDOWN, StepLog
+from codeeff.model_adapters.cost import BREAKDOWN, StepLog, cached_equivalent_steps
 from codeeff.model_adapters.meters import EnergyMeter, PeakMemory, environment, sync
 from codeeff.model_adapters.record import SCHEMA, RunTotals, build_figures, gather_totals
 from codeeff.model_adapters.recorder import ExecutionRecorder, cache_bytes
@@ -48,6 +48,10 @@ from codeeff.model_adapters.transform import BuildContext
 from codeeff.model_adapters.variant import LoadedVariant
 
 SPEC_FILE_ARG = "spec"
+DENSE_CACHED_NOTE = (
+    "the unmodified model with its KV cache over the same tokens (kv_mode=none generates without a cache and re-runs "
+    "the prefix every step; per-token figures divide by prompt + generated positions, each counted once)"
+)
 # from_pretrained options HFLM forwards untouched; anything else unknown is a typo and refused before loading.
 _FROM_PRETRAINED_KEYS = frozenset(
     {
@@ -104,6 +108,17 @@ def _generated_lengths(out: torch.Tensor, context_len: int, stop_ids: set[int]) 
     return lengths
 
 
+def _check_recompute_batch(variant: VariantSpec, batch_size: Any) -> None:
+    """Deferred recompute runs batch size 1 only (refused before the weights load)."""
+    values = variant.values
+    dynamic = values.get("early_exit", "none") != "none" and not str(values["early_exit"]).startswith("fixed")
+    if dynamic and values.get("kv_mode") == "recompute" and str(batch_size) != "1":
+        raise VariantSpecError(
+            f"kv_mode=recompute runs batch size 1 only (got batch_size={batch_size}: a batch could only exit when "
+            "every row agrees, which in practice never happens); pass --batch_size 1 or use kv_mode=copy"
+        )
+
+
 @register_model("codeeff-hf")
 class CodeeffHFLM(HFLM):
     """HFLM + a runtime variant (early exit / attention bypass / factorization) + the efficiency record."""
@@ -114,6 +129,7 @@ class CodeeffHFLM(HFLM):
         config = _load_config(pretrained, hf_args)
         spec_for_config(config)  # unsupported family -> clear error before the weights load
         validate_against_config(variant, config)
+        _check_recompute_batch(variant, hf_args.get("batch_size", 1))
         super().__init__(pretrained=pretrained, **hf_args)
         self._setup(variant)
 
@@ -184,6 +200,8 @@ class CodeeffHFLM(HFLM):
         call.energy_j = e.total_j - energy_start[0]
         call.energy_measured_s = e.measured_s - energy_start[1]
         call.energy_unattributed_s = e.unattributed_s - energy_start[2]
+        if call.gen_requests:  # a generate_until call: its energy is generation energy
+            call.energy_gen_j = call.energy_j
         call.peak_memory_bytes = max(call.peak_memory_bytes, self._memory.peak_bytes() or 0)
         merged = gather_totals(call)
         self._world_size = max(self._world_size, merged.world_size)
@@ -282,21 +300,22 @@ class CodeeffHFLM(HFLM):
         return out
 
     # ----- accounting ----------------------------------------------------------------------------------------
-    def _step_costs(self, steps: list[StepLog]) -> tuple[dict[str, int], int]:
+    def _step_costs(self, steps: list[StepLog], dense_steps: list[StepLog] | None = None) -> tuple[dict[str, int], int]:
         flops = dict.fromkeys(BREAKDOWN, 0)
-        dense = 0
         for step in steps:
             for name, value in self.variant.cost.step_flops(step).items():
                 flops[name] += value
-            dense += self.variant.dense_cost.dense_step_flops(step, self.variant.windows)
+        windows = self.variant.windows
+        dense = sum(self.variant.dense_cost.dense_step_flops(s, windows) for s in (dense_steps or steps))
         return flops, dense
 
     @staticmethod
-    def _add_flops(call: RunTotals, flops: dict[str, int], dense: int, steps: list[StepLog]) -> None:
+    def _add_flops(call: RunTotals, flops: dict[str, int], dense: int, steps: list[StepLog],
+                   position_steps: list[StepLog] | None = None) -> None:  # fmt: skip
         for name, value in flops.items():
             call.flops[name] = call.flops.get(name, 0) + value
         call.flops_dense += dense
-        call.positions += sum(s.batch * s.q_len for s in steps)
+        call.positions += sum(s.batch * s.q_len for s in (position_steps or steps))
         call.exit_checks += sum(s.n_checks for s in steps)
 
     def _stop_ids(self) -> set[int]:
@@ -311,8 +330,10 @@ class CodeeffHFLM(HFLM):
                             kv_bytes: int) -> None:  # fmt: skip
         call = self._call
         batch = int(context.shape[0])
-        flops, dense = self._step_costs(steps)
-        self._add_flops(call, flops, dense, steps)
+        # kv_mode=none re-runs the prefix each step; its dense reference (and its positions) are the cached model's
+        dense_steps = cached_equivalent_steps(steps, self.variant.num_layers) if self._kv_none else None
+        flops, dense = self._step_costs(steps, dense_steps)
+        self._add_flops(call, flops, dense, steps, dense_steps)
         n_layers = self.variant.num_layers
         executed = [len(s.layers_run) if s.layers_run is not None else n_layers for s in steps]
         gen_lengths = _generated_lengths(out, int(context.shape[1]), self._stop_ids())
@@ -368,6 +389,7 @@ class CodeeffHFLM(HFLM):
                 self._energy.source,
                 self._memory.source,
                 self._cache_used,
+                dense_reference=DENSE_CACHED_NOTE if self._kv_none else None,
             ),
             "exit_histogram": {str(k): v for k, v in sorted(totals.exit_depth_hist.items())},
             "modes": {
