@@ -167,4 +167,3 @@ def cached_equivalent_steps(steps: list[StepLog], num_layers: int) -> list[StepL
         past = step.q_len - 1
         out.append(StepLog(step.batch, 1, past, [past] * num_layers, min(step.head_positions, 1)))
     return out
-

@@ -143,6 +143,8 @@ class CodeeffHFLM(HFLM):
             calib_n=variant.values.get("calib_n", 32),
         )
         self.variant = LoadedVariant(model, variant, context)
+        if not variant.values.get("keep_dense", False):  # memory figures then count the variant's own weights only
+            self.variant.release_originals()
         self._recorder = ExecutionRecorder(model, self.variant.num_layers, self.variant.early_exit)
         self._memory = PeakMemory(self.device)
         self._energy = EnergyMeter(self.device, variant.values.get("energy", "auto"))

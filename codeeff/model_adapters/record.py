@@ -121,6 +121,11 @@ def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str 
     figs: dict[str, dict[str, Any]] = {}
     figs["params"] = figure(static["params"], "parameters", "measured", "unique parameter storages of the model")
     figs["param_bytes"] = figure(static["param_bytes"], "bytes", "measured", "unique parameter storages (nbytes)")
+    if "resident_bytes" in static:
+        figs["resident_bytes"] = figure(
+            static["resident_bytes"], "bytes", "measured",
+            "memory to load the variant: unique storages of the parameters and buffers its modules hold",
+        )  # fmt: skip
     figs["compression_ratio"] = figure(
         static["params"] / static["params_baseline"], "ratio", "derived",
         "params of the variant / params of the unmodified model (the seed's CR; < 1 is smaller)",
@@ -190,7 +195,11 @@ def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str 
             "simulated: a scoring forward cannot skip layers per position",
         )  # fmt: skip
     figs["exit_checks"] = figure(totals.exit_checks, "checks", "measured", "exit-policy evaluations (rows)", note)
-    figs["peak_memory_bytes"] = figure(totals.peak_memory_bytes or None, "bytes", "measured", memory_source, note)
+    kept = static.get("dense_released") is False and static.get("params") != static.get("params_baseline")
+    memory_note = "; includes the dense modules kept for restore() (keep_dense=true)" if kept else ""
+    figs["peak_memory_bytes"] = figure(
+        totals.peak_memory_bytes or None, "bytes", "measured", memory_source + memory_note, note
+    )
 
     figs.update(_energy_figures(totals, energy_reason, energy_source, note))
     return figs

@@ -209,6 +209,9 @@ KEYS: dict[str, KeyDef] = {
     "factors": KeyDef("factorize", _as_str, "load saved factors (spec + safetensors) from this path"),
     # measurement (not part of the variant's identity)
     "energy": KeyDef("run", _choice("auto", "off"), "energy meter: auto (zeus if a sensor exists) | off", False),
+    "keep_dense": KeyDef(
+        "run", _as_bool, "keep the dense modules a transform replaced, so restore() works (default: freed)", False
+    ),
 }
 # Keys read by more than one transform (calibration data is shared by NOSE selection and activation-aware SVD).
 NONE_VALUED_KEYS = ("kv_mode",)  # keys with a value spelled "none" (early_exit=none is also the default)

@@ -110,7 +110,9 @@ def test_copy_fill_keeps_cache_lengths_equal_and_matches_a_real_forward(tiny):
 
     cache = DynamicCache(config=tiny.config)
     with torch.no_grad():
-        full = tiny(ids, attention_mask=mask, use_cache=True, output_hidden_states=True, **{entry_cache_kwarg(tiny): cache})
+        full = tiny(
+            ids, attention_mask=mask, use_cache=True, output_hidden_states=True, **{entry_cache_kwarg(tiny): cache}
+        )
         kwargs = {}
         if arch.rope:
             positions = torch.arange(ids.shape[1])[None]

@@ -15,7 +15,7 @@ TASKS = ["codeeff_adapters_gen", "codeeff_adapters_mc"]
 CONTRACT_FIGURES = (
     "params", "param_bytes", "compression_ratio", "flops_per_token", "flops_dense_per_token", "layers_per_token",
     "prefill_s", "decode_s", "tokens_per_s", "latency_s_mean", "peak_memory_bytes", "kv_cache_bytes", "energy_j",
-    "energy_j_per_generated_token", "energy_j_per_position", "gen_tokens",
+    "energy_j_per_generated_token", "energy_j_per_position", "gen_tokens", "resident_bytes",
 )  # fmt: skip
 
 

@@ -88,7 +88,9 @@ def test_peak_memory_and_kv_bytes():
 
 def test_energy_per_generated_token_and_per_position_are_separate_figures():
     """60 J over 100 positions (prompt + padding + generated), 45 J of it while generating 10 tokens."""
-    totals = RunTotals(positions=100, gen_tokens=10, gen_requests=1, energy_j=60.0, energy_gen_j=45.0, energy_measured_s=2.0)
+    totals = RunTotals(
+        positions=100, gen_tokens=10, gen_requests=1, energy_j=60.0, energy_gen_j=45.0, energy_measured_s=2.0
+    )
     figures = build_figures(
         totals, {"params": 1, "param_bytes": 4, "params_baseline": 1}, None, "zeus (test)", "VmHWM", cache_used=False
     )
