@@ -262,9 +262,9 @@ class CodeeffHFLM(HFLM):
         t1 = time.perf_counter()
         steps = self._recorder.drain()
         if sim_depth is not None and steps:
-            exited = int((sim_depth < self.variant.num_layers).sum())
             steps[-1].checks.append((ee.check_flops_per_row, ee.simulated_checks))
-            steps[-1].checks.append((self.variant.cost.head_check_flops(), exited))  # exit logits re-projected
+            # exit logits projected again (a confidence check's own logits are reused instead)
+            steps[-1].checks.append((self.variant.cost.head_check_flops(), ee.simulated_reprojected))
         flops, dense = self._step_costs(steps)
         call = self._call
         call.ll_batches += 1
