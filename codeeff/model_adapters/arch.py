@@ -127,6 +127,10 @@ class ArchSpec:
         keys = keys.transpose(1, 2)
         values = attn.v_proj(normed).view(shape).transpose(1, 2)
         if self.rope:
+            if layer_kwargs.get("position_embeddings") is None:
+                from codeeff.model_adapters.hf_internals import internals_error
+
+                raise internals_error("decoder layers no longer receive 'position_embeddings' (rotary cos, sin)")
             cos, sin = layer_kwargs["position_embeddings"]
             keys = keys * cos.unsqueeze(1) + _rotate_half(keys) * sin.unsqueeze(1)
         return keys, values

@@ -151,3 +151,19 @@ def sliding_windows(config: Any, num_layers: int) -> list[int | None]:
     if types is None:
         return [int(window)] * num_layers
     return [int(window) if t == "sliding_attention" else None for t in types[:num_layers]]
+
+
+def cached_equivalent_steps(steps: list[StepLog], num_layers: int) -> list[StepLog]:
+    """The steps a generation *with* a KV cache would run for the same tokens as a cache-less one.
+
+    A cache-less generate (early exit ``kv_mode=none``) re-runs the whole prefix each step; the dense reference is
+    the unmodified model with its cache: the prompt once, then one new position per step over the cached prefix.
+    """
+    out: list[StepLog] = []
+    for index, step in enumerate(steps):
+        if index == 0 or step.past_by_layer is not None:
+            out.append(StepLog(step.batch, step.q_len, step.past_ref, step.past_by_layer, step.head_positions))
+            continue
+        past = step.q_len - 1
+        out.append(StepLog(step.batch, 1, past, [past] * num_layers, min(step.head_positions, 1)))
+    return out

@@ -515,7 +515,7 @@ class EarlyExit:
         batch, length = input_ids.shape
         depth = torch.full((batch, length), len(self._layers), dtype=torch.long, device=logits.device)
         done = torch.zeros(batch, length, dtype=torch.bool, device=logits.device)
-        checks = 0
+        checks = reprojected = 0
         for k in self.exit_depths:
             todo = (~done).nonzero(as_tuple=True)
             if todo[0].numel() == 0:
@@ -525,10 +525,16 @@ class EarlyExit:
             checks += int(h.shape[0])
             rows = (todo[0][decision], todo[1][decision])
             if rows[0].numel():
-                logits[rows] = arch.head_logits(model, hidden[k][rows]).to(logits.dtype)
+                raw = getattr(self.policy, "last_head_logits", None)  # a confidence check's logits: reuse them
+                if raw is not None:
+                    logits[rows] = arch.softcap(model, raw[decision]).to(logits.dtype)
+                else:
+                    logits[rows] = arch.head_logits(model, hidden[k][rows]).to(logits.dtype)
+                    reprojected += int(rows[0].numel())
                 depth[rows] = k
                 done[rows] = True
         self.simulated_checks = checks
+        self.simulated_reprojected = reprojected
         return logits, depth
 
 
@@ -561,6 +567,10 @@ def _chunk_mask(step_mask: Any, stored: int, n: int, hidden: torch.Tensor, confi
     total = stored + n
     if step_mask is None:
         valid = torch.ones(batch, total, dtype=torch.bool, device=device)
+    elif not isinstance(step_mask, torch.Tensor) or step_mask.dim() != 4:
+        raise hf_internals.internals_error(
+            f"decoder layers received an attention mask of type {type(step_mask).__name__} (expected a 4-D tensor)"
+        )
     else:
         row = step_mask[:, 0, -1, :total]
         valid = row if row.dtype == torch.bool else row == 0

@@ -40,7 +40,7 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 
 from codeeff.model_adapters.arch import spec_for_config
-from codeeff.model_adapters.cost import BREAKDOWN, StepLog
+from codeeff.model_adapters.cost import BREAKDOWN, StepLog, cached_equivalent_steps
 from codeeff.model_adapters.meters import EnergyMeter, PeakMemory, environment, sync
 from codeeff.model_adapters.record import SCHEMA, RunTotals, build_figures
 from codeeff.model_adapters.recorder import ExecutionRecorder, cache_bytes
@@ -58,6 +58,10 @@ from codeeff.model_adapters.variant import LoadedVariant
 
 SPEC_FILE_ARG = "spec"
 MIXED_TASKS = "*"  # totals key of a request call that mixed tasks and could not be split
+DENSE_CACHED_NOTE = (
+    "the unmodified model with its KV cache over the same tokens (kv_mode=none generates without a cache and re-runs "
+    "the prefix every step; per-token figures divide by prompt + generated positions, each counted once)"
+)
 # from_pretrained options HFLM forwards untouched; anything else unknown is a typo and refused before loading.
 _FROM_PRETRAINED_KEYS = frozenset(
     {
@@ -122,6 +126,17 @@ def _generated_lengths(out: torch.Tensor, context_len: int, stop_ids: set[int]) 
     return lengths
 
 
+def _check_recompute_batch(variant: VariantSpec, batch_size: Any) -> None:
+    """Deferred recompute runs batch size 1 only (refused before the weights load)."""
+    values = variant.values
+    dynamic = values.get("early_exit", "none") != "none" and not str(values["early_exit"]).startswith("fixed")
+    if dynamic and values.get("kv_mode") == "recompute" and str(batch_size) != "1":
+        raise VariantSpecError(
+            f"kv_mode=recompute runs batch size 1 only (got batch_size={batch_size}: a batch could only exit when "
+            "every row agrees, which in practice never happens); pass --batch_size 1 or use kv_mode=copy"
+        )
+
+
 @register_model("codeeff-hf")
 class CodeeffHFLM(HFLM):
     """HFLM + a runtime variant (early exit / attention bypass / factorization) + the efficiency record."""
@@ -132,6 +147,7 @@ class CodeeffHFLM(HFLM):
         config = _load_config(pretrained, hf_args)
         spec_for_config(config)  # unsupported family -> clear error before the weights load
         validate_against_config(variant, config)
+        _check_recompute_batch(variant, hf_args.get("batch_size", 1))
         if not hf_args.get("device"):  # lm-eval's HF model defaults to "cuda" even where torch has none
             hf_args["device"] = "cuda" if torch.cuda.is_available() else "cpu"
         multi_cpu = _launched_data_parallel() and not torch.cuda.is_available()
@@ -160,6 +176,8 @@ class CodeeffHFLM(HFLM):
             calib_n=variant.values.get("calib_n", 32),
         )
         self.variant = LoadedVariant(model, variant, context)
+        if not variant.values.get("keep_dense", False):  # memory figures then count the variant's own weights only
+            self.variant.release_originals()
         self._recorder = ExecutionRecorder(model, self.variant.num_layers, self.variant.early_exit)
         self._memory = PeakMemory(self.device)
         self._energy = EnergyMeter(self.device, variant.values.get("energy", "auto"))
@@ -228,6 +246,8 @@ class CodeeffHFLM(HFLM):
             call.energy_j = e.total_j - start[0]
             call.energy_measured_s = e.measured_s - start[1]
             call.energy_unattributed_s = e.unattributed_s - start[2]
+            if call.gen_requests:  # a generate_until call: its energy is generation energy
+                call.energy_gen_j = call.energy_j
             call.peak_memory_bytes = max(call.peak_memory_bytes, self._memory.peak_bytes() or 0)
         return result, call
 
@@ -307,9 +327,9 @@ class CodeeffHFLM(HFLM):
         t1 = time.perf_counter()
         steps = self._recorder.drain()
         if sim_depth is not None and steps:
-            exited = int((sim_depth < self.variant.num_layers).sum())
             steps[-1].checks.append((ee.check_flops_per_row, ee.simulated_checks))
-            steps[-1].checks.append((self.variant.cost.head_check_flops(), exited))  # exit logits re-projected
+            # exit logits projected again (a confidence check's own logits are reused instead)
+            steps[-1].checks.append((self.variant.cost.head_check_flops(), ee.simulated_reprojected))
         flops, dense = self._step_costs(steps)
         call = self._call
         call.ll_batches += 1
@@ -347,21 +367,22 @@ class CodeeffHFLM(HFLM):
         return out
 
     # ----- accounting ----------------------------------------------------------------------------------------
-    def _step_costs(self, steps: list[StepLog]) -> tuple[dict[str, int], int]:
+    def _step_costs(self, steps: list[StepLog], dense_steps: list[StepLog] | None = None) -> tuple[dict[str, int], int]:
         flops = dict.fromkeys(BREAKDOWN, 0)
-        dense = 0
         for step in steps:
             for name, value in self.variant.cost.step_flops(step).items():
                 flops[name] += value
-            dense += self.variant.dense_cost.dense_step_flops(step, self.variant.windows)
+        windows = self.variant.windows
+        dense = sum(self.variant.dense_cost.dense_step_flops(s, windows) for s in (dense_steps or steps))
         return flops, dense
 
     @staticmethod
-    def _add_flops(call: RunTotals, flops: dict[str, int], dense: int, steps: list[StepLog]) -> None:
+    def _add_flops(call: RunTotals, flops: dict[str, int], dense: int, steps: list[StepLog],
+                   position_steps: list[StepLog] | None = None) -> None:  # fmt: skip
         for name, value in flops.items():
             call.flops[name] = call.flops.get(name, 0) + value
         call.flops_dense += dense
-        call.positions += sum(s.batch * s.q_len for s in steps)
+        call.positions += sum(s.batch * s.q_len for s in (position_steps or steps))
         call.exit_checks += sum(s.n_checks for s in steps)
 
     def _stop_ids(self) -> set[int]:
@@ -376,8 +397,10 @@ class CodeeffHFLM(HFLM):
                             kv_bytes: int) -> None:  # fmt: skip
         call = self._call
         batch = int(context.shape[0])
-        flops, dense = self._step_costs(steps)
-        self._add_flops(call, flops, dense, steps)
+        # kv_mode=none re-runs the prefix each step; its dense reference (and its positions) are the cached model's
+        dense_steps = cached_equivalent_steps(steps, self.variant.num_layers) if self._kv_none else None
+        flops, dense = self._step_costs(steps, dense_steps)
+        self._add_flops(call, flops, dense, steps, dense_steps)
         n_layers = self.variant.num_layers
         executed = [len(s.layers_run) if s.layers_run is not None else n_layers for s in steps]
         gen_lengths = _generated_lengths(out, int(context.shape[1]), self._stop_ids())
@@ -422,6 +445,7 @@ class CodeeffHFLM(HFLM):
             self._energy.source,
             self._memory.source,
             self._cache_used,
+            dense_reference=DENSE_CACHED_NOTE if self._kv_none else None,
         )
 
     def _per_task(self) -> dict[str, Any]:

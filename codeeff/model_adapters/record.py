@@ -59,6 +59,7 @@ class RunTotals:
     kv_cache_bytes_max: int = 0
     peak_memory_bytes: int = 0
     energy_j: float = 0.0
+    energy_gen_j: float = 0.0  # the part measured during generate_until calls
     energy_measured_s: float = 0.0
     energy_unattributed_s: float = 0.0
     world_size: int = 1
@@ -104,13 +105,27 @@ def gather_totals(local: RunTotals) -> RunTotals:
     return merged
 
 
+DENSE_SOURCE = "same shapes through the unmodified architecture (every layer, original modules)"
+
+
 def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str | None, energy_source: str,
-                  memory_source: str, cache_used: bool) -> dict[str, dict[str, Any]]:  # fmt: skip
-    """The figures of the record from run totals plus static model facts (params, bytes, baseline params)."""
+                  memory_source: str, cache_used: bool, dense_reference: str | None = None,
+                  ) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """The figures of the record from run totals plus static model facts (params, bytes, baseline params).
+
+    ``dense_reference`` replaces the description of what the dense figures measure when it is not the same shapes
+    through the unmodified model (early exit ``kv_mode=none``: the unmodified model *with* its KV cache).
+    """
+    dense_source = DENSE_SOURCE if dense_reference is None else f"dense reference: {dense_reference}"
     note = "lm-eval --use_cache: replayed requests did not run and are not counted" if cache_used else None
     figs: dict[str, dict[str, Any]] = {}
     figs["params"] = figure(static["params"], "parameters", "measured", "unique parameter storages of the model")
     figs["param_bytes"] = figure(static["param_bytes"], "bytes", "measured", "unique parameter storages (nbytes)")
+    if "resident_bytes" in static:
+        figs["resident_bytes"] = figure(
+            static["resident_bytes"], "bytes", "measured",
+            "memory to load the variant: unique storages of the parameters and buffers its modules hold",
+        )  # fmt: skip
     figs["compression_ratio"] = figure(
         static["params"] / static["params_baseline"], "ratio", "derived",
         "params of the variant / params of the unmodified model (the seed's CR; < 1 is smaller)",
@@ -123,12 +138,10 @@ def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str 
             totals.flops_total / tokens, "FLOPs/token", "derived", FLOPS_SOURCE + PER_POSITION, flops_note
         )
         figs["flops_dense_per_token"] = figure(
-            totals.flops_dense / tokens, "FLOPs/token", "derived",
-            "same shapes through the unmodified architecture (every layer, original modules)" + PER_POSITION,
-            flops_note,
+            totals.flops_dense / tokens, "FLOPs/token", "derived", dense_source + PER_POSITION, flops_note,
         )  # fmt: skip
         figs["flops_total"] = figure(totals.flops_total, "FLOPs", "derived", FLOPS_SOURCE, flops_note)
-        figs["flops_dense_total"] = figure(totals.flops_dense, "FLOPs", "derived", "dense-equivalent", flops_note)
+        figs["flops_dense_total"] = figure(totals.flops_dense, "FLOPs", "derived", dense_source, flops_note)
         for name, value in sorted(totals.flops.items()):
             figs[f"flops_{name}"] = figure(value, "FLOPs", "derived", f"{FLOPS_SOURCE}: {name} part", flops_note)
     else:
@@ -182,23 +195,42 @@ def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str 
             "simulated: a scoring forward cannot skip layers per position",
         )  # fmt: skip
     figs["exit_checks"] = figure(totals.exit_checks, "checks", "measured", "exit-policy evaluations (rows)", note)
-    figs["peak_memory_bytes"] = figure(totals.peak_memory_bytes or None, "bytes", "measured", memory_source, note)
+    kept = static.get("dense_released") is False and static.get("params") != static.get("params_baseline")
+    memory_note = "; includes the dense modules kept for restore() (keep_dense=true)" if kept else ""
+    figs["peak_memory_bytes"] = figure(
+        totals.peak_memory_bytes or None, "bytes", "measured", memory_source + memory_note, note
+    )
 
-    if energy_reason is not None:
-        figs["energy_j"] = unavailable("J", energy_reason)
-        figs["energy_j_per_token"] = unavailable("J/token", energy_reason)
-    elif totals.energy_measured_s == 0:
-        reason = "no measurement segment reached 1 s (energy counters update about every 100 ms)"
-        figs["energy_j"] = unavailable("J", reason, energy_source)
-        figs["energy_j_per_token"] = unavailable("J/token", reason, energy_source)
-    else:
-        partial = (
-            f"{totals.energy_unattributed_s:.2f} s of segments shorter than 1 s were not measured"
-            if totals.energy_unattributed_s
-            else None
-        )
-        figs["energy_j"] = figure(totals.energy_j, "J", "measured", energy_source, partial or note)
-        figs["energy_j_per_token"] = figure(
-            totals.energy_j / tokens if tokens else None, "J/token", "derived", energy_source, partial or note
-        )
+    figs.update(_energy_figures(totals, energy_reason, energy_source, note))
     return figs
+
+
+ENERGY_PER = {
+    "energy_j_per_generated_token": ("J/generated token", "energy of generate_until calls / gen_tokens (generated "
+                                     "tokens, padding excluded)"),
+    "energy_j_per_position": ("J/position", "energy_j / every processed position (prompt, generated and scored "
+                              "positions, padding included)"),
+}  # fmt: skip
+
+
+def _energy_figures(totals: RunTotals, reason: str | None, source: str, note: str | None) -> dict[str, dict]:
+    """``energy_j`` and its two per-unit figures (per generated token; per processed position)."""
+    if reason is None and totals.energy_measured_s == 0:
+        reason = "no measurement segment reached 1 s (energy counters update about every 100 ms)"
+    if reason is not None:
+        out = {"energy_j": unavailable("J", reason, source if totals.energy_measured_s == 0 else "")}
+        out.update({name: unavailable(unit, reason) for name, (unit, _) in ENERGY_PER.items()})
+        return out
+    partial = (
+        f"{totals.energy_unattributed_s:.2f} s of segments shorter than 1 s were not measured"
+        if totals.energy_unattributed_s
+        else None
+    )
+    out = {"energy_j": figure(totals.energy_j, "J", "measured", source, partial or note)}
+    for name, joules, denominator in (("energy_j_per_generated_token", totals.energy_gen_j, totals.gen_tokens),
+                                      ("energy_j_per_position", totals.energy_j, totals.positions)):  # fmt: skip
+        unit, how = ENERGY_PER[name]
+        value = joules / denominator if denominator else None
+        why = partial or note if value is not None else "nothing to divide by (no such tokens ran)"
+        out[name] = figure(value, unit, "derived", f"{source}; {how}", why)
+    return out

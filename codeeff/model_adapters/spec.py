@@ -209,8 +209,12 @@ KEYS: dict[str, KeyDef] = {
     "factors": KeyDef("factorize", _as_str, "load saved factors (spec + safetensors) from this path"),
     # measurement (not part of the variant's identity)
     "energy": KeyDef("run", _choice("auto", "off"), "energy meter: auto (zeus if a sensor exists) | off", False),
+    "keep_dense": KeyDef(
+        "run", _as_bool, "keep the dense modules a transform replaced, so restore() works (default: freed)", False
+    ),
 }
 # Keys read by more than one transform (calibration data is shared by NOSE selection and activation-aware SVD).
+NONE_VALUED_KEYS = ("kv_mode",)  # keys with a value spelled "none" (early_exit=none is also the default)
 SHARED_KEYS = {"calib": ("attn_bypass", "factorize"), "calib_n": ("attn_bypass", "factorize")}
 FILE_KEY = "spec"  # a YAML/JSON spec file; its keys are the ones above
 
@@ -325,6 +329,8 @@ def parse_variant(raw: Mapping[str, Any] | None = None, spec_file: str | None = 
     unknown = sorted(k for k in merged if k not in KEYS)
     if unknown:
         raise VariantSpecError(f"unknown variant key(s): {', '.join(unknown)}; known keys: {', '.join(variant_keys())}")
+    # lm-eval's k=v parser turns the text "none" into None; for keys where "none" is a value, None means "none"
+    merged.update({key: "none" for key in NONE_VALUED_KEYS if key in merged and merged[key] is None})
     values = {key: KEYS[key].parse(key, value) for key, value in merged.items() if value is not None}
     spec = VariantSpec(values=values, source=source)
     spec.files = _referenced_files(spec)

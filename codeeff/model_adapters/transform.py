@@ -14,6 +14,9 @@ Protocol (what every transform implements)
 ``restore() -> None``
     Undo exactly: afterwards ``model.state_dict()`` and every forward output equal the pre-``apply`` ones
     (bit-identical; tests check it).
+``release() -> bool`` (optional)
+    Drop the references to the dense modules the transform replaced (only a transform that holds any defines it;
+    it returns whether it held any), so the variant's memory holds only its own weights; ``restore()`` then raises.
 ``describe() -> dict``
     JSON-serialisable facts for the results (method, layers, ranks, approximation errors SSE_avg/RSSE_avg, ...).
     Goes to ``results["config"]["efficiency"]["variant"]["transforms"]``.
@@ -155,6 +158,15 @@ class TransformStack:
 
     def describe(self) -> list[dict[str, Any]]:
         return [{"name": t.name, **t.describe()} for t in self.transforms]
+
+    def release(self) -> bool:
+        """Free the replaced dense modules of every transform that holds some; True if any did."""
+        released = False
+        for transform in self.transforms:
+            release = getattr(transform, "release", None)
+            if callable(release):
+                released = bool(release()) or released
+        return released
 
     def find(self, name: str) -> Transform | None:
         return next((t for t in self.transforms if t.name == name), None)

@@ -57,6 +57,27 @@ class LoadedVariant:
         self.stack.model = model if self.stack.transforms else None
         self.params, self.param_bytes = count_parameters(model)
         self.cost = CostModel(model, self.arch)
+        self.released = False
+
+    def release_originals(self) -> bool:
+        """Free the dense modules the transforms replaced (the variant keeps only its own weights); after this,
+        :meth:`restore` raises. Returns whether anything was held."""
+        import gc
+
+        self.released = self.stack.release() or self.released
+        gc.collect()
+        return self.released
+
+    def resident_bytes(self) -> int:
+        """Bytes of the parameters and buffers the model's modules hold now (shared storages once)."""
+        seen: set[tuple[int, int]] = set()
+        total = 0
+        for tensor in [*self.model.parameters(), *self.model.buffers()]:
+            key = (tensor.untyped_storage().data_ptr(), tensor.storage_offset())
+            if key not in seen:
+                seen.add(key)
+                total += tensor.numel() * tensor.element_size()
+        return total
 
     @property
     def early_exit(self) -> Any:
@@ -68,10 +89,17 @@ class LoadedVariant:
             "param_bytes": self.param_bytes,
             "params_baseline": self.params_baseline,
             "param_bytes_baseline": self.param_bytes_baseline,
+            "resident_bytes": self.resident_bytes(),
+            "dense_released": self.released,
         }
 
     def restore(self) -> None:
-        """Back to the unmodified model (exact)."""
+        """Back to the unmodified model (exact); impossible after :meth:`release_originals` freed something."""
+        if self.released:
+            raise RuntimeError(
+                "this variant's dense modules were freed to measure its own memory; load it with keep_dense=true to "
+                "switch back to the unmodified model in the same process"
+            )
         self.stack.restore()
 
     def reapply(self) -> None:

@@ -110,7 +110,9 @@ def test_copy_fill_keeps_cache_lengths_equal_and_matches_a_real_forward(tiny):
 
     cache = DynamicCache(config=tiny.config)
     with torch.no_grad():
-        full = tiny(ids, attention_mask=mask, use_cache=True, output_hidden_states=True, **{entry_cache_kwarg(tiny): cache})
+        full = tiny(
+            ids, attention_mask=mask, use_cache=True, output_hidden_states=True, **{entry_cache_kwarg(tiny): cache}
+        )
         kwargs = {}
         if arch.rope:
             positions = torch.arange(ids.shape[1])[None]
@@ -251,8 +253,14 @@ def test_simulated_loglikelihood_exits_per_position():
     ids, _ = padded_batch(pad=0)
     variant = LoadedVariant(model, parse_variant({"early_exit": "confidence:0", "exit_layers": [2, 3]}))
     logits, depth = variant.early_exit.simulate_logits(ids)
+    assert variant.early_exit.simulated_reprojected == 0  # the confidence check's logits are the exit logits
     variant.restore()
     assert torch.equal(depth, torch.full_like(depth, 2))
+    torch.testing.assert_close(logits, _truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
+    variant = LoadedVariant(model, parse_variant({"early_exit": "saturation:-1", "exit_layers": [2, 3]}))
+    logits, depth = variant.early_exit.simulate_logits(ids)
+    variant.restore()
+    assert variant.early_exit.simulated_reprojected == depth.numel()  # no logits to reuse: projected once per exit
     torch.testing.assert_close(logits, _truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
 
 

@@ -15,7 +15,7 @@ TASKS = ["codeeff_adapters_gen", "codeeff_adapters_mc"]
 CONTRACT_FIGURES = (
     "params", "param_bytes", "compression_ratio", "flops_per_token", "flops_dense_per_token", "layers_per_token",
     "prefill_s", "decode_s", "tokens_per_s", "latency_s_mean", "peak_memory_bytes", "kv_cache_bytes", "energy_j",
-    "energy_j_per_token", "gen_tokens",
+    "energy_j_per_generated_token", "energy_j_per_position", "gen_tokens", "resident_bytes",
 )  # fmt: skip
 
 
@@ -115,3 +115,24 @@ def test_codeeff_command_runs_codeeff_hf(tiny_dirs, tmp_path):
     assert results["config"]["efficiency"]["variant"]["spec"]["exit_layers"] == [1, 2, 3]
     samples = [json.loads(line) for line in next(out.rglob("samples_codeeff_adapters_gen_*.jsonl")).open()]
     assert all(sample["flops"] > 0 and sample["latency_s"] > 0 for sample in samples)
+
+
+def test_kv_mode_none_dense_reference_is_the_cached_model(tiny_dirs):
+    """A never-firing exit generates the same tokens with and without a cache; both runs' dense reference is the
+    unmodified model *with* its cache, so the cache-less run shows its real extra cost."""
+    args = f"pretrained={tiny_dirs('llama')},early_exit=confidence:1.0,exit_layers=[2],energy=off,kv_mode="
+    runs = {mode: _evaluate(args + mode, tasks=["codeeff_adapters_gen"]) for mode in ("copy", "none")}
+    figures = {mode: run["config"]["efficiency"]["figures"] for mode, run in runs.items()}
+    assert figures["none"]["gen_tokens"]["value"] == figures["copy"]["gen_tokens"]["value"]
+    assert figures["none"]["flops_dense_total"]["value"] == figures["copy"]["flops_dense_total"]["value"]
+    assert figures["none"]["flops_dense_per_token"]["value"] == figures["copy"]["flops_dense_per_token"]["value"]
+    assert figures["none"]["flops_total"]["value"] > figures["copy"]["flops_total"]["value"]  # the prefix re-runs
+    assert "KV cache" in figures["none"]["flops_dense_total"]["source"]
+
+
+def test_recompute_refuses_batches_before_loading(tiny_dirs):
+    from codeeff.model_adapters.spec import VariantSpecError
+
+    with pytest.raises(VariantSpecError, match="batch size 1 only"):
+        _evaluate(f"pretrained={tiny_dirs('llama')},early_exit=saturation:0.5,kv_mode=recompute",
+                  tasks=["codeeff_adapters_gen"])  # fmt: skip

@@ -84,3 +84,23 @@ def test_peak_memory_and_kv_bytes():
     for layer in range(4):
         cache.update(keys.clone(), keys.clone(), layer)
     assert cache_bytes(cache) == 4 * 2 * keys.numel() * 4
+
+
+def test_energy_per_generated_token_and_per_position_are_separate_figures():
+    """60 J over 100 positions (prompt + padding + generated), 45 J of it while generating 10 tokens."""
+    totals = RunTotals(
+        positions=100, gen_tokens=10, gen_requests=1, energy_j=60.0, energy_gen_j=45.0, energy_measured_s=2.0
+    )
+    figures = build_figures(
+        totals, {"params": 1, "param_bytes": 4, "params_baseline": 1}, None, "zeus (test)", "VmHWM", cache_used=False
+    )
+    assert "energy_j_per_token" not in figures  # the ambiguous name is gone
+    assert figures["energy_j_per_generated_token"]["value"] == 4.5
+    assert figures["energy_j_per_generated_token"]["unit"] == "J/generated token"
+    assert figures["energy_j_per_position"]["value"] == 0.6
+    no_gen = build_figures(
+        RunTotals(positions=100, energy_j=60.0, energy_measured_s=2.0), {"params": 1, "param_bytes": 4,
+        "params_baseline": 1}, None, "zeus (test)", "VmHWM", cache_used=False,
+    )  # fmt: skip
+    assert no_gen["energy_j_per_generated_token"]["value"] is None
+    assert no_gen["energy_j_per_generated_token"]["reason"]

@@ -155,3 +155,12 @@ def test_lm_eval_comma_split_of_word_lists_and_role_ranks_is_repaired():
     variant = parse_variant({k: v for k, v in parsed.items() if k != "pretrained"})
     assert variant.values["factorize_targets"] == ["gate", "up", "down"]
     assert variant.values["rank"] == {"gate": 8, "up": 8, "down": 4}
+
+
+def test_kv_mode_none_survives_lm_evals_none_conversion():
+    """lm-eval's ``k=v`` parser turns the text ``none`` into None; kv_mode=none must not fall back to copy."""
+    from lm_eval.utils import simple_parse_args_string
+
+    raw = simple_parse_args_string("early_exit=confidence:0.5,kv_mode=none")
+    assert raw["kv_mode"] is None
+    assert parse_variant(raw).values["kv_mode"] == "none"

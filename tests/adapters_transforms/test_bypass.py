@@ -107,3 +107,27 @@ def test_validate_rejects_bad_args():
     for options, message in cases:
         with pytest.raises(VariantSpecError, match=message):
             bypass.validate(options, config, arch)
+
+
+@pytest.mark.parametrize(
+    "options", [{"attn_bypass": [0, 2]}, {"factorize": "svd", "rank": 4, "factorize_targets": ["q"]}]
+)
+def test_released_originals_leave_memory_and_restore_refuses(model_arch, options):
+    """With the dense originals released, the replaced modules are garbage (memory to load shows the savings)."""
+    import gc
+    import weakref
+
+    from codeeff.model_adapters.spec import parse_variant
+    from codeeff.model_adapters.variant import LoadedVariant
+
+    model, arch = model_arch
+    layer = arch.layers(model)[0]
+    original = weakref.ref(arch.attention(layer) if "attn_bypass" in options else layer.self_attn.q_proj)
+    before = LoadedVariant(model, parse_variant({})).resident_bytes()
+    variant = LoadedVariant(model, parse_variant(options))
+    assert variant.release_originals()
+    gc.collect()
+    assert original() is None  # nothing holds the replaced module any more
+    assert variant.resident_bytes() < before
+    with pytest.raises(RuntimeError, match="keep_dense=true"):
+        variant.restore()

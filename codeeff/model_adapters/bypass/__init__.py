@@ -89,6 +89,10 @@ class BypassTransform:
             self._set.restore()
             self._set = None
 
+    def release(self) -> bool:
+        """Forget the attention modules (and branch norms) the bypass removed from the model."""
+        return self._set.release() if self._set is not None else False
+
     def describe(self) -> dict[str, Any]:
         return {
             "layers": list(self.layers),

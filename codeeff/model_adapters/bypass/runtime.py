@@ -208,6 +208,7 @@ class BypassSet:
         self.blend_m = float(blend_m)
         self.input_scale = float(input_scale)
         self._states: list[LayerBypass] = []
+        self._released = False
 
     @property
     def applied(self) -> bool:
@@ -227,7 +228,19 @@ class BypassSet:
             raise
         return self
 
+    def release(self) -> bool:
+        """Drop the swapped-out originals (a bypassed attention's weights then leave memory); restore() raises."""
+        held = any(state.swapped for state in self._states)
+        for state in self._states:
+            state.swapped.clear()
+        self._released = self._released or held
+        return held
+
     def restore(self) -> None:
+        if self._released and self._states:
+            raise RuntimeError(
+                "attention bypass: the bypassed modules were released (keep_dense=false); cannot restore"
+            )
         stack = self.arch.layers(self.model)
         while self._states:
             state = self._states.pop()

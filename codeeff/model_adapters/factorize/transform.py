@@ -96,12 +96,21 @@ class FactorizeTransform:
     def restore(self) -> None:
         if self._model is None:
             return
+        if getattr(self, "_released", False):
+            raise RuntimeError("factorize: the dense modules were released (keep_dense=false); cannot restore")
         layers = self.arch.layers(self._model)
         for (index, role), original in self._originals.items():
             parent, attr = self.arch.role_parent(layers[index], role)
             setattr(parent, attr, original)
         self._originals.clear()
         self._model = None
+
+    def release(self) -> bool:
+        """Forget the dense modules the factors replaced (the variant then holds only its factors)."""
+        held = bool(self._originals)
+        self._originals.clear()
+        self._released = held or getattr(self, "_released", False)
+        return held
 
     def describe(self) -> dict[str, Any]:
         total = linalg.merge_errors(list(self.errors.values()))
