@@ -31,6 +31,8 @@ class SampleValues:
     values: dict[str, dict[int, float]] = field(default_factory=dict)
     doc_hashes: dict[int, str] = field(default_factory=dict)
     non_scalar: set[str] = field(default_factory=set)
+    # corpus-level metrics: column -> doc_id -> (reference, prediction), for a corpus-level paired bootstrap
+    items: dict[str, dict[int, tuple[str, str]]] = field(default_factory=dict)
 
     def mean(self, column: str) -> float | None:
         column_values = self.values.get(column)
@@ -68,6 +70,9 @@ def _read_cached(path: str, _mtime: int) -> SampleValues:
                 if number is None:
                     if value is not None:
                         out.non_scalar.add(column)
+                    if isinstance(value, dict) and isinstance(value.get("reference"), str):
+                        pair_item = (value["reference"], str(value.get("prediction") or ""))
+                        out.items.setdefault(column, {})[doc_id] = pair_item
                     continue
                 out.values.setdefault(column, {})[doc_id] = number
     return out
