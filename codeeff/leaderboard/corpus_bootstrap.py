@@ -72,13 +72,17 @@ def corpus_paired_bootstrap(
             return None, f"{metric}: a side has no samples file"
         samples = read_sample_values(path)
         if metric not in samples.items:
-            return None, f"{metric}: a side's samples do not keep [reference, prediction] items (scores-only copy?)"
+            return None, f"{metric}: a side's samples do not keep its predictions"
         sides.append(samples)
     common = sorted(set(sides[0].items[metric]) & set(sides[1].items[metric]))
     if not common or any(sides[0].doc_hashes.get(d) != sides[1].doc_hashes.get(d) for d in common):
         return None, f"{metric}: no common documents with equal hashes"
+    # the same document (equal hash) has the same reference: a scores-only side borrows the other side's
+    refs = {d: sides[0].items[metric][d][0] or sides[1].items[metric][d][0] for d in common}
+    if any(r is None for r in refs.values()):
+        return None, f"{metric}: neither side logged the references"
     scorer = sacrebleu_metric(metric, fields)
-    stats = [_stats(scorer, [s.items[metric][d] for d in common]) for s in sides]
+    stats = [_stats(scorer, [(refs[d], s.items[metric][d][1]) for d in common]) for s in sides]
     for row, side_stats, samples in zip((base_row, cand_row), stats, sides, strict=True):
         if len(samples.items[metric]) == len(common):
             reported = as_number(row.get(metric))

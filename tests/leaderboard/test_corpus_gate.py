@@ -73,3 +73,19 @@ def test_rules_file_can_gate_codebleu_on_its_point_estimate(tmp_path: Path, caps
     rules.write_text('[metrics.codebleu]\nno_interval = "gate"\n')
     code, report = _report(capsys, "--baseline", str(base), "--candidate", str(cand), "--rules", str(rules))
     assert code == 1 and report["tasks"][0]["regressions"] == ["codebleu"]
+
+
+def test_committed_scores_only_baseline_still_bootstraps_bleu(tmp_path: Path, capsys):
+    from codeeff.leaderboard import cli
+
+    base = _run(tmp_path, "base", list(REFS), codebleu=0.80)
+    board = tmp_path / "board" / "ci.csv"
+    assert cli.main([str(base), "-o", str(board), "--keep-samples"]) == 0
+    kept = next((tmp_path / "board" / "ci.samples").glob("*.jsonl")).read_text()
+    assert "def f1(a, b)" in kept and '"reference"' not in kept  # predictions kept, references (data) dropped
+    capsys.readouterr()
+    worse = [r if i % 3 else "return None" for i, r in enumerate(REFS)]
+    cand = _run(tmp_path, "cand", worse, codebleu=0.70)
+    code, report = _report(capsys, "--baseline", str(board), "--candidate", str(cand))
+    bleu = {m["metric"]: m for m in report["tasks"][0]["metrics"]}["bleu"]
+    assert bleu["method"] == "corpus-paired-bootstrap" and bleu["verdict"] == "regression" and code == 1
