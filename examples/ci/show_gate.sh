@@ -11,7 +11,8 @@ OUT=${1:-$(mktemp -d)}
 HARMFUL=${HARMFUL:-early_exit=fixed:12}
 cd "$(dirname "$0")/../.."
 
-run() {  # run NAME [VARIANT_ARGS]: the workflow's candidate step
+run() {  # run NAME [VARIANT_ARGS]: the workflow's candidate step (kept when OUT/NAME already holds a run)
+  [ -n "$(find "$OUT/$1" -name 'results_*.json' 2>/dev/null)" ] && return 0
   python -m codeeff run --model codeeff-hf --model_args "pretrained=$MODEL,max_length=512${2:+,$2}" \
     --tasks codexglue_line_py150 --limit 16 --gen_kwargs max_gen_toks=24 --batch_size 8 --device cpu \
     --output_path "$OUT/$1" --log_samples > "$OUT/$1.log" 2>&1 || { tail -5 "$OUT/$1.log"; exit 3; }
