@@ -54,9 +54,11 @@ def evaluate(
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
 
+    from codeeff.messages import install_once_per_run_filters
     from codeeff.results_hook import annotate_results
     from codeeff.tasks import only_codeeff_tasks, preflight
 
+    install_once_per_run_filters()
     names = _task_names(tasks)
     if not names:
         raise ValueError("codeeff.evaluate: no tasks given")

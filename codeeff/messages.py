@@ -37,7 +37,7 @@ class OncePerRun(logging.Filter):
             if message.startswith(prefix):
                 self.counts[prefix] += 1
                 if self.counts[prefix] == 1:
-                    record.msg = f"{message} (shown once per run; the count follows at the end)"
+                    record.msg = f"{message} (further occurrences in this run are counted, not shown)"
                     record.args = ()
                     return True
                 return False

@@ -234,7 +234,9 @@ def main(argv: list[str]) -> int:
     csv_path = Path(args.leaderboard)
     if csv_path.exists():
         csv_path.unlink()  # the demo leaderboard holds this run only
-    code = leaderboard_main([str(output_root), "-o", str(csv_path), "--baseline", str(baseline_hash), "--md", "--plot"])
+    code = leaderboard_main(
+        [str(output_root), "-o", str(csv_path), "--baseline", str(baseline_hash), "--md", "--html", "--plot"]
+    )
     if code != 0:
         return code
     markdown = csv_path.with_suffix(".md")

@@ -100,8 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _keep_samples(rows: list[dict], folder: Path) -> None:
-    """Point rows at scores-only copies of their samples files inside ``folder`` (see ``write_scores_only``)."""
+    """Point rows at scores-only copies of their samples files inside ``folder`` (see ``write_scores_only``).
+
+    The results file is forgotten: it stays behind with the run folder, whose path (lm-eval names it after the
+    model's local path) would be a machine path in a committed CSV."""
     for row in rows:
+        row["results_file"] = None
         if row.get("samples_file"):
             name = re.sub(r"[^A-Za-z0-9_.@-]+", "_", f"{row['task']}--{row_label(row)}") + ".jsonl"
             row["samples_file"] = str(write_scores_only(row["samples_file"], folder / name))

@@ -204,10 +204,36 @@ def evaluate_metric(
                 result.delta = iv.delta  # judge the documents both scored, consistently with the interval
                 result.note = f"paired on the {iv.n} documents both runs scored (delta over those)"
         else:
-            result.note = f"no paired samples ({paired.reason}); aggregate rule applied"
+            w_low, w_high = _without_sample_interval(result, rule, base, cand, settings, paired.reason)
     worsening = -sign * (result.delta or 0.0)
     result.verdict = _judge(worsening, w_low, w_high, result.tolerance)
     return result
+
+
+def _without_sample_interval(
+    result: MetricResult, rule: Rule, base: Row, cand: Row, settings: BootstrapSettings, reason: str | None
+) -> tuple[float | None, float | None]:
+    """No per-sample interval: the rule's ``no_interval`` decides (corpus bootstrap, point estimate, or report)."""
+    why = reason or "no per-sample scores"
+    if rule.no_interval == "bootstrap":
+        from codeeff.leaderboard.corpus_bootstrap import corpus_paired_bootstrap
+
+        iv, how = corpus_paired_bootstrap(base, cand, result.metric, confidence=settings.confidence,
+                                          resamples=settings.resamples, seed=settings.seed)  # fmt: skip
+        if iv is not None:
+            result.method, result.delta = "corpus-paired-bootstrap", iv.delta
+            result.ci_low, result.ci_high, result.paired_n = iv.low, iv.high, iv.n
+            result.note = f"{how} over {iv.n} documents (corpus-level metric)"
+            sign = 1.0 if rule.higher_is_better else -1.0
+            low, high = sorted((-sign * iv.low, -sign * iv.high))
+            return low, high
+        why = how
+    if rule.no_interval == "gate":
+        result.note = f'no interval ({why}); point estimate judged (rules: no_interval = "gate")'
+    else:
+        result.gated = False
+        result.note = f"no interval ({why}); reported, not gated (rules: no_interval)"
+    return None, None
 
 
 def compare_task(

@@ -129,7 +129,7 @@ def _draw(points: list[Point], path: Path, *, title: str, xlabel: str, ylabel: s
         if group:
             errors = [p.y_err or 0.0 for p in group]
             ax.errorbar([p.x for p in group], [p.y for p in group], yerr=errors if any(errors) else None,
-                        capsize=3, elinewidth=1, zorder=3, linestyle="none", **style)  # fmt: skip
+                        capsize=3, elinewidth=1, zorder=3, **style)  # fmt: skip
     front = pareto_front(points)
     if len(front) >= 2:  # one point is no frontier: neither drawn nor in the legend
         ax.step([p.x for p in front], [p.y for p in front], where="post", color="tab:green", linestyle="--",

@@ -13,9 +13,17 @@ is useful without a rules file. A ``RULES.toml`` overrides or adds rules::
     # max_drop_rel = 0.05      # or relative to the baseline value (both given: the larger tolerance applies)
     require_evidence = true    # a drop counts only if the paired-bootstrap CI says so
     gate = true                # false: reported, never fails the gate
+    no_interval = "report"     # when no sample-level interval exists: "report" (shown, not gated), "bootstrap"
+                               # (sacrebleu paired bootstrap over the logged items: bleu, chrf), "gate" (judge the
+                               # point estimate, as the aggregate rule)
 
     [metrics."exec_status_*"]  # glob patterns work; an exact name beats a pattern
     gate = false
+
+Metrics without a sample-level interval: a corpus score (BLEU, chrF, CodeBLEU, bleu_cxg) is not a mean of per-sample
+scores, so the per-sample bootstrap gives it no interval. By default BLEU and chrF get sacrebleu's paired bootstrap
+(resampled corpus scores from the logged ``[reference, prediction]`` items); every other metric without an interval
+(CodeBLEU and its parts, bleu_cxg, ROUGE-L, or any metric whose samples were not kept) is reported, not gated.
 
 Units: CA, EM, CodeBLEU (and parts), ROUGE-L, token accuracy and pass@k are fractions in [0, 1], so "2 points" is
 0.02; BLEU, chrF and edit similarity are on a 0-100 scale, so it is 2.0.
@@ -49,6 +57,8 @@ class Rule:
     gate: bool = True
     # Wall-clock, throughput, memory and energy depend on the machine: only gate when both runs share one.
     machine_dependent: bool = False
+    # Without a sample-level interval: "report" (not gated), "bootstrap" (corpus paired bootstrap), "gate" (point).
+    no_interval: str = "report"
 
     def tolerance(self, baseline_value: float) -> float:
         """The allowed worsening, in metric units, for this baseline value."""
@@ -83,7 +93,8 @@ DEFAULT_RULES: dict[str, Rule] = {
     **{m: _quality(0.02) for m in ("ca", "ca_type1", "ca_type2", "ca_type3", "ca_type4", "pass@*")},
     **{m: _quality(0.02) for m in ("codebleu", "codebleu_*", "rougeL", "rougeL_code", "token_accuracy")},
     **{m: _quality(0.02) for m in ("exact_match", "exact_match_cxg", "exact_match_plain")},
-    **{m: _quality(2.0) for m in ("bleu", "bleu_cxg", "chrf", "edit_similarity")},
+    **{m: _quality(2.0) for m in ("bleu_cxg", "edit_similarity")},
+    **{m: replace(_quality(2.0), no_interval="bootstrap") for m in ("bleu", "chrf")},
     "levenshtein_distance": Rule(higher_is_better=False, max_drop_rel=0.05),
     "exec_status_*": _INFO,
     # Cost figures of the efficiency record: deterministic ones need no statistics, any growth beyond 5 % is real.
@@ -102,6 +113,7 @@ DEFAULT_RULES: dict[str, Rule] = {
     "gen_tokens": _INFO,
     "sample_gen_tokens": _INFO,
 }
+NO_INTERVAL = ("report", "bootstrap", "gate")
 _KEYS = {f.name for f in fields(Rule)} - {"higher_is_better"} | {"direction"}
 _SETTINGS = ("confidence", "resamples", "seed")
 
@@ -136,6 +148,8 @@ def _parse_rule(name: str, table: Any, base: Rule | None, source: str) -> Rule:
         value = changes.get(key)
         if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or value < 0):
             raise RulesError(f"{source}: [metrics.{name}] {key} must be a non-negative number, got {value!r}")
+    if "no_interval" in changes and changes["no_interval"] not in NO_INTERVAL:
+        raise RulesError(f"{source}: [metrics.{name}] no_interval must be one of {', '.join(NO_INTERVAL)}")
     for key in ("require_evidence", "gate", "machine_dependent"):
         if key in changes and not isinstance(changes[key], bool):
             raise RulesError(f"{source}: [metrics.{name}] {key} must be true or false")

@@ -31,6 +31,9 @@ class SampleValues:
     values: dict[str, dict[int, float]] = field(default_factory=dict)
     doc_hashes: dict[int, str] = field(default_factory=dict)
     non_scalar: set[str] = field(default_factory=set)
+    # corpus-level metrics: column -> doc_id -> (reference, prediction), for a corpus-level paired bootstrap
+    # (a scores-only copy keeps the prediction and drops the reference: None; the other side's reference is used)
+    items: dict[str, dict[int, tuple[str | None, str]]] = field(default_factory=dict)
 
     def mean(self, column: str) -> float | None:
         column_values = self.values.get(column)
@@ -68,6 +71,10 @@ def _read_cached(path: str, _mtime: int) -> SampleValues:
                 if number is None:
                     if value is not None:
                         out.non_scalar.add(column)
+                    if isinstance(value, dict) and "prediction" in value:
+                        reference = value.get("reference")
+                        pair_item = (reference if isinstance(reference, str) else None, str(value["prediction"] or ""))
+                        out.items.setdefault(column, {})[doc_id] = pair_item
                     continue
                 out.values.setdefault(column, {})[doc_id] = number
     return out
@@ -145,11 +152,16 @@ def paired_delta(
     return Paired(interval)
 
 
+CORPUS_ITEM_METRICS = ("bleu", "chrf")  # corpus metrics whose predictions a scores-only copy keeps
+
+
 def write_scores_only(source: str | Path, target: Path) -> Path:
     """Copy a samples file keeping only what pairing needs: doc_id, filter, doc_hash and scalar metric values.
 
-    Documents, prompts and generations are dropped, so a baseline's per-sample scores can be committed next to a
+    Documents, prompts and references are dropped, so a baseline's per-sample scores can be committed next to a
     leaderboard CSV (and the gate can pair against it in CI) without copying benchmark data into a repository.
+    Corpus-level metrics keep the model's prediction only (``{"prediction": ...}``): with the candidate's references
+    (same document hashes) the gate can still bootstrap BLEU and chrF.
     """
     lines = []
     with open(source, encoding="utf-8") as fh:
@@ -159,8 +171,10 @@ def write_scores_only(source: str | Path, target: Path) -> Path:
             record = json.loads(line)
             metrics = [m for m in record.get("metrics") or [] if as_number(record.get(m)) is not None]
             kept = {k: record.get(k) for k in ("doc_id", "filter", "doc_hash")}
-            kept["metrics"] = metrics
+            corpus = [m for m in CORPUS_ITEM_METRICS if isinstance(record.get(m), dict) and "prediction" in record[m]]
+            kept["metrics"] = metrics + corpus
             kept.update({m: record[m] for m in metrics})
+            kept.update({m: {"prediction": record[m]["prediction"]} for m in corpus})
             lines.append(json.dumps(kept, sort_keys=True) + "\n")
     from codeeff.leaderboard.table import atomic_write_text  # here: table imports this module
 

@@ -88,11 +88,15 @@ def test_other_mismatches_cannot_compare(tmp_path: Path, capsys, kwargs, message
     assert code == 2 and message in out
 
 
-def test_missing_samples_fall_back_to_aggregate_rules(tmp_path: Path, capsys):
+def test_missing_samples_are_reported_not_gated_unless_the_rules_say_so(tmp_path: Path, capsys):
     base, cand = _run(tmp_path, "base", GOOD), _run(tmp_path, "cand", NOISY, log_samples=False)
     code, out = _regress(capsys, "--baseline", str(base), "--candidate", str(cand))
-    assert "candidate has no samples file" in out and "aggregate rule applied" in out
-    assert code == 1  # -0.03 is beyond the 0.02 tolerance and, without samples, the aggregate decides
+    assert "candidate has no samples file" in out and "reported, not gated" in out
+    assert code == 0  # -0.03 is beyond the 0.02 tolerance, but without an interval it is not evidence
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[metrics.ca]\nno_interval = "gate"\n')
+    code, out = _regress(capsys, "--baseline", str(base), "--candidate", str(cand), "--rules", str(rules))
+    assert code == 1 and "point estimate judged" in out  # the rules file asked for the aggregate to decide
 
 
 def test_csv_baseline_and_cost_rules(tmp_path: Path, capsys):

@@ -53,3 +53,29 @@ def test_import_codeeff_registers_codeeff_hf_lazily(data_dir):
     proc = _python(code, data_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ["HFLM", "CodeeffHFLM"]
+
+
+def test_evaluate_writes_what_codeeff_run_writes(tmp_path, tiny_model_dir, data_dir):
+    import json
+
+    import codeeff
+
+    results = codeeff.evaluate(model_args=f"pretrained={tiny_model_dir},early_exit=fixed:2", tasks="py150_ctx30",
+                               limit=2, gen_kwargs={"max_gen_toks": 4}, data_dir=data_dir, output_path=tmp_path,
+                               log_samples=True)  # fmt: skip
+    assert results["config"]["model"] == "codeeff-hf" and len(results["samples"]["py150_ctx30"]) == 2
+    written = json.loads(next(tmp_path.rglob("results_*.json")).read_text())
+    assert written["codeeff"]["signatures"]["py150_ctx30"] and written["codeeff"]["data"]["py150_ctx30"]
+    assert written["config"]["efficiency"]["tasks"]["py150_ctx30"]["requests"]["generate_until"] == 2
+    assert len(next(tmp_path.rglob("samples_py150_ctx30_*.jsonl")).read_text().splitlines()) == 2
+
+
+def test_evaluate_refuses_executed_tasks_without_confirmation(tiny_model_dir, data_dir):
+    import pytest
+
+    import codeeff
+    from codeeff.tasks.gtranseval.preflight import PreflightError
+
+    with pytest.raises(PreflightError, match="confirm_run_unsafe_code"):
+        codeeff.evaluate(model_args=f"pretrained={tiny_model_dir}", tasks=["gtranseval_java2python"], limit=1,
+                         data_dir=data_dir)  # fmt: skip
