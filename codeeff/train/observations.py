@@ -39,11 +39,15 @@ class Observations:
     def optimal_index(self) -> torch.Tensor:
         """[N] index of the first exit whose prediction equals the final one (ℓ_opt); E when none does."""
         correct = self.correct
-        first = torch.where(correct.any(1), correct.float().argmax(1), torch.full_like(self.final_top1, len(self.depths)))
+        first = torch.where(
+            correct.any(1), correct.float().argmax(1), torch.full_like(self.final_top1, len(self.depths))
+        )
         return first
 
     def subset(self, index: torch.Tensor) -> Observations:
-        return Observations(self.hidden[index], self.exit_top1[index], self.final_top1[index], self.depths, self.num_layers)
+        return Observations(
+            self.hidden[index], self.exit_top1[index], self.final_top1[index], self.depths, self.num_layers
+        )
 
 
 @torch.no_grad()
