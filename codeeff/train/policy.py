@@ -185,7 +185,9 @@ def gather(
     if cached is not None:
         train = cached
     else:
-        blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, args.max_blocks)
+        # enough blocks for 2× the sampled positions (all positions of every block would not fit in memory)
+        cap = args.max_blocks or -(-2 * args.max_positions // args.seq_len)
+        blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, cap)
         train = observe.collect(model, arch, blocks, depths, args.max_positions, args.seed)
         observe.save(cache, train, key)
     val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 8) if data.val else None
