@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--positions", type=int, default=16384, help="observation positions for the classifier")
     parser.add_argument("--thresholds", default="0.5;0.6;0.8;0.9;0.94", help="classifier thresholds")
     parser.add_argument("--confidence", default="0.9", help="untuned confidence-exit thresholds")
+    parser.add_argument("--lite-steps", type=int, default=0, help="LITE (norms mode) steps before the classifier")
     parser.add_argument("--abaco-ratio", type=float, default=0.8)
     parser.add_argument("--abaco-steps", type=int, default=100)
     parser.add_argument("--skip", default="", help="parts to skip: exits, abaco")
@@ -80,10 +81,28 @@ def _run_task(model: Path, variant: str | None, out: Path, limit: int, extra: li
     }
 
 
+def _lite(args: argparse.Namespace, model: Path, work: Path) -> tuple[Path, dict[str, Any]]:
+    out = work / "lite"
+    command, wall = _codeeff(
+        ["train", "--json", "exits", "--mode", "norms", "--model", str(model), "--out", str(out), "--exits", "seed",
+         "--max-steps", str(args.lite_steps), "--batch-size", "4", "--seq-len", "256", "--lr", "1e-3",
+         "--train-rows", str(args.train_rows), "--save-steps", "25", "--no-progress"],
+        work / "lite.log",
+    )  # fmt: skip
+    record = json.loads((out / "training.json").read_text())
+    summary = {"command": " ".join(command), "wall_s": round(wall, 1), "cost": record["cost"]}
+    summary["agreement_table"] = record["results"]["table"]
+    return out / "model", summary
+
+
 def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
+    lite: dict[str, Any] | None = None
+    variant_model = model
+    if args.lite_steps > 0:
+        variant_model, lite = _lite(args, model, work)
     policy_dir = work / "classifier"
     train_cmd, train_wall = _codeeff(
-        ["train", "--json", "exit-policy", "--kind", "classifier", "--model", str(model), "--out", str(policy_dir),
+        ["train", "--json", "exit-policy", "--kind", "classifier", "--model", str(variant_model), "--out", str(policy_dir),
          "--exits", "seed", "--train-rows", str(args.train_rows), "--max-positions", str(args.positions),
          "--no-progress"],
         work / "classifier.log",
@@ -104,7 +123,7 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
             f"early_exit: classifier:{(policy_dir / 'exit_classifier.pt').resolve()}:{t}\n"
             f"exit_layers: [{', '.join(map(str, depths))}]\nkv_mode: copy\n"
         )
-        runs[f"classifier T={t}"] = _run_task(model, str(spec), work / f"run_classifier_{t}", args.limit)
+        runs[f"classifier T={t}"] = _run_task(variant_model, str(spec), work / f"run_classifier_{t}", args.limit)
     for t in args.confidence.split(";"):
         spec = work / f"confidence_{t}.yaml"
         spec.write_text(f"early_exit: confidence:{t}\nexit_layers: [{', '.join(map(str, depths))}]\nkv_mode: copy\n")
@@ -125,6 +144,8 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
         )
     leak = [n for n, r in runs.items() if r["max_doc_id"] >= heldout_from]
     return {
+        "lite": lite,
+        "variant_model": str(variant_model),
         "training": {"command": " ".join(train_cmd), "wall_s": round(train_wall, 1), "cost": record["cost"],
                      "data": record["data"], "offline_thresholds": record["results"]["thresholds"]},
         "oracle": record["results"]["oracle"],

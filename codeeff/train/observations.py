@@ -52,11 +52,19 @@ class Observations:
 
 @torch.no_grad()
 def collect(
-    model: nn.Module, arch: ArchSpec, blocks: torch.Tensor, depths: list[int], max_positions: int, seed: int
+    model: nn.Module,
+    arch: ArchSpec,
+    blocks: torch.Tensor,
+    depths: list[int],
+    max_positions: int,
+    seed: int,
+    progress: bool = True,
 ) -> Observations:
+    from tqdm.auto import tqdm
+
     model.eval()
     hidden, exit_top1, final_top1 = [], [], []
-    for block in blocks.split(4):
+    for block in tqdm(blocks.split(4), desc="observations", unit="batch", disable=not progress):
         out = model(input_ids=block, output_hidden_states=True, use_cache=False)
         final_top1.append(out.logits.argmax(-1).reshape(-1))
         states = torch.stack([out.hidden_states[d] for d in depths], dim=2)  # [B, T, E, d]

@@ -188,11 +188,11 @@ def gather(
         # enough blocks for 2× the sampled positions (all positions of every block would not fit in memory)
         cap = args.max_blocks or -(-2 * args.max_positions // args.seq_len)
         blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, cap)
-        train = observe.collect(model, arch, blocks, depths, args.max_positions, args.seed)
+        train = observe.collect(model, arch, blocks, depths, args.max_positions, args.seed, not args.no_progress)
         observe.save(cache, train, key)
     val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 8) if data.val else None
     val = (
-        observe.collect(model, arch, val_blocks, depths, args.max_positions, args.seed)
+        observe.collect(model, arch, val_blocks, depths, args.max_positions, args.seed, False)
         if val_blocks is not None
         else train
     )
