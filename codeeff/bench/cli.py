@@ -15,6 +15,7 @@ from typing import Any
 from codeeff.environment import fingerprint
 
 AREAS = ("sandbox", "metrics", "adapters")
+EXTRA_AREAS = ("train",)  # run only when named: they train models (not part of `all`)
 
 
 def _area_module(area: str):
@@ -24,7 +25,7 @@ def _area_module(area: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codeeff bench", description=__doc__)
     sub = parser.add_subparsers(dest="area", required=True)
-    for area in AREAS:
+    for area in (*AREAS, *EXTRA_AREAS):
         sub.add_parser(area, help=f"the {area} benchmark", add_help=False)
     _add_common(sub.add_parser("all", help="every benchmark, one JSON report plus a Markdown summary"))
     return parser

@@ -88,7 +88,9 @@ class FadingBypass:
         groups: dict[float, list[int]] = {}
         for layer in self.layers:
             groups.setdefault(m * self.scale.get(layer, 1.0), []).append(layer)
-        self.sets = [BypassSet(self.model, self.arch, group, value, self.input_scale).apply() for value, group in groups.items()]
+        self.sets = [
+            BypassSet(self.model, self.arch, group, value, self.input_scale).apply() for value, group in groups.items()
+        ]
 
     def restore(self) -> None:
         while self.sets:
@@ -119,7 +121,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     n_layers = len(arch.layers(model))
     epochs = int(args.epochs)
     if epochs < 1 or epochs != args.epochs or args.max_steps > 0:
-        raise ValueError("bypass trains whole epochs (eq. 4.1 steps M per epoch): give an integer --epochs ≥ 1, no --max-steps")
+        raise ValueError(
+            "bypass trains whole epochs (eq. 4.1 steps M per epoch): give an integer --epochs ≥ 1, no --max-steps"
+        )
     data = corpus.load_corpus(args.language, args.train_rows, args.val_rows, args.data_dir)
     train_blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, args.max_blocks)
     val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 16) if data.val else train_blocks[:4]

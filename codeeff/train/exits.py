@@ -41,9 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, default=0.9, help="confidence threshold written to variant.yaml")
 
 
-def exit_losses(
-    model: nn.Module, arch: Any, input_ids: torch.Tensor, depths: list[int]
-) -> dict[int, torch.Tensor]:
+def exit_losses(model: nn.Module, arch: Any, input_ids: torch.Tensor, depths: list[int]) -> dict[int, torch.Tensor]:
     """Next-token cross-entropy at each exit depth (shared norm + head) and at the final layer (key = L)."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     out = model(input_ids=input_ids, output_hidden_states=True, use_cache=False)
@@ -114,7 +112,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     n_layers = common.model_layers(args.model)
     depths = parse_exits(args.exits, n_layers)
-    weights = parse_weights(args.weights, depths, n_layers) if args.weights else lite_weights(depths, n_layers, args.ratio)
+    weights = (
+        parse_weights(args.weights, depths, n_layers) if args.weights else lite_weights(depths, n_layers, args.ratio)
+    )
     common.seed_everything(args.seed)
     out = common.ensure_out(args.out, args.resume)
     model, tokenizer = common.load_model(args.model, args.dtype)

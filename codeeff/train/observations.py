@@ -39,29 +39,45 @@ class Observations:
     def optimal_index(self) -> torch.Tensor:
         """[N] index of the first exit whose prediction equals the final one (ℓ_opt); E when none does."""
         correct = self.correct
-        first = torch.where(correct.any(1), correct.float().argmax(1), torch.full_like(self.final_top1, len(self.depths)))
+        first = torch.where(
+            correct.any(1), correct.float().argmax(1), torch.full_like(self.final_top1, len(self.depths))
+        )
         return first
 
     def subset(self, index: torch.Tensor) -> Observations:
-        return Observations(self.hidden[index], self.exit_top1[index], self.final_top1[index], self.depths, self.num_layers)
+        return Observations(
+            self.hidden[index], self.exit_top1[index], self.final_top1[index], self.depths, self.num_layers
+        )
 
 
 @torch.no_grad()
 def collect(
-    model: nn.Module, arch: ArchSpec, blocks: torch.Tensor, depths: list[int], max_positions: int, seed: int
+    model: nn.Module,
+    arch: ArchSpec,
+    blocks: torch.Tensor,
+    depths: list[int],
+    max_positions: int,
+    seed: int,
+    progress: bool = True,
 ) -> Observations:
+    from tqdm.auto import tqdm
+
     model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    batches = blocks.split(4)
+    # positions per batch, sampled before the head runs: the shared head (vocab × d per exit) dominates the cost
+    per_batch = -(-max_positions // len(batches))
     hidden, exit_top1, final_top1 = [], [], []
-    for block in blocks.split(4):
+    for block in tqdm(batches, desc="observations", unit="batch", disable=not progress):
         out = model(input_ids=block, output_hidden_states=True, use_cache=False)
-        final_top1.append(out.logits.argmax(-1).reshape(-1))
-        states = torch.stack([out.hidden_states[d] for d in depths], dim=2)  # [B, T, E, d]
-        exit_top1.append(torch.stack([arch.head_logits(model, out.hidden_states[d]).argmax(-1) for d in depths], 2))
-        hidden.append(states.reshape(-1, len(depths), states.shape[-1]).half())
-        exit_top1[-1] = exit_top1[-1].reshape(-1, len(depths))
+        n = block.numel()
+        keep = torch.randperm(n, generator=generator)[: min(per_batch, n)].sort().values
+        final_top1.append(out.logits.reshape(n, -1)[keep].argmax(-1))
+        states = torch.stack([out.hidden_states[d].reshape(n, -1)[keep] for d in depths], dim=1)  # [k, E, d]
+        exit_top1.append(torch.stack([arch.head_logits(model, states[:, e]).argmax(-1) for e in range(len(depths))], 1))
+        hidden.append(states.half())
     obs = Observations(torch.cat(hidden), torch.cat(exit_top1), torch.cat(final_top1), depths, len(arch.layers(model)))
     if len(obs) > max_positions:
-        generator = torch.Generator().manual_seed(seed)
         obs = obs.subset(torch.randperm(len(obs), generator=generator)[:max_positions].sort().values)
     return obs
 

@@ -168,7 +168,9 @@ def policy_probabilities(kind: str, path: Path, obs: observe.Observations) -> to
     return policy.exit_probability(flat).reshape(len(obs), len(obs.depths))
 
 
-def gather(args: argparse.Namespace, out: Path, model_record: dict) -> tuple[observe.Observations, observe.Observations]:
+def gather(
+    args: argparse.Namespace, out: Path, model_record: dict
+) -> tuple[observe.Observations, observe.Observations]:
     from codeeff.model_adapters.arch import spec_for_model
 
     depths = parse_exits(args.exits, common.model_layers(args.model))
@@ -183,11 +185,17 @@ def gather(args: argparse.Namespace, out: Path, model_record: dict) -> tuple[obs
     if cached is not None:
         train = cached
     else:
-        blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, args.max_blocks)
-        train = observe.collect(model, arch, blocks, depths, args.max_positions, args.seed)
+        # enough blocks for 2× the sampled positions (all positions of every block would not fit in memory)
+        cap = args.max_blocks or -(-2 * args.max_positions // args.seq_len)
+        blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, cap)
+        train = observe.collect(model, arch, blocks, depths, args.max_positions, args.seed, not args.no_progress)
         observe.save(cache, train, key)
     val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 8) if data.val else None
-    val = observe.collect(model, arch, val_blocks, depths, args.max_positions, args.seed) if val_blocks is not None else train
+    val = (
+        observe.collect(model, arch, val_blocks, depths, args.max_positions, args.seed, False)
+        if val_blocks is not None
+        else train
+    )
     model_record["observation_cache"] = {"path": str(cache), "key": key, "reused": cached is not None}
     return train, val
 

@@ -35,7 +35,10 @@ def lite_weights(depths: list[int], num_layers: int, ratio: float = RATIO) -> di
     their sum in the loss anyway, as Σ w_i·L_i / Σ w_i).
     """
     half = num_layers // 2
-    groups = ([d for d in depths if d <= half], BUDGET_FIRST_HALF), ([d for d in depths if d > half], BUDGET_SECOND_HALF)
+    groups = (
+        ([d for d in depths if d <= half], BUDGET_FIRST_HALF),
+        ([d for d in depths if d > half], BUDGET_SECOND_HALF),
+    )
     weights: dict[int, float] = {}
     for members, budget in groups:
         ratios = [ratio**i for i in range(len(members))]
@@ -53,7 +56,9 @@ def parse_weights(value: str, depths: list[int], num_layers: int) -> dict[int, f
         raise ValueError(f"--weights: expected numbers, got {value!r}") from None
     targets = [*depths, num_layers]
     if len(numbers) != len(targets):
-        raise ValueError(f"--weights: {len(targets)} values needed (exits {depths} + final {num_layers}), got {len(numbers)}")
+        raise ValueError(
+            f"--weights: {len(targets)} values needed (exits {depths} + final {num_layers}), got {len(numbers)}"
+        )
     if any(w < 0 for w in numbers) or sum(numbers) <= 0:
         raise ValueError("--weights: weights must be ≥ 0 with a positive sum")
     return dict(zip(targets, numbers, strict=True))
