@@ -121,12 +121,6 @@ def _check_cache_class(model: nn.Module) -> None:
         raise internals_error(f"DynamicCache lacks {', '.join(missing)}")
 
 
-def check_cache_layer(layer: Any) -> None:
-    """A written cache layer must expose ``keys`` as a tensor and ``is_initialized`` (what the adapters read)."""
-    if not hasattr(layer, "is_initialized") or not hasattr(layer, "keys"):
-        raise internals_error(f"cache layer {type(layer).__name__} has no 'keys'/'is_initialized'")
-
-
 def entry_cache_kwarg(model: nn.Module) -> str:
     """The keyword a top-level ``model(...)`` call takes the cache under in the installed version (no deprecation)."""
     return cache_kwarg_of(type(model).forward, type(model).__name__)
