@@ -34,7 +34,7 @@ class HeadlineRow:
     flops_vs_dense: float | None  # flops_per_token / flops_dense_per_token
     tokens_per_s: float | None
     params: float | None
-    energy_j_per_token: float | None
+    energy_j_per_generated_token: float | None
     energy_note: str | None
     device: str | None
     is_baseline: bool
@@ -83,7 +83,7 @@ def headline_rows(rows: list[Row], quality: str | None = None) -> list[HeadlineR
                     flops_vs_dense=flops / dense if flops is not None and dense else None,
                     tokens_per_s=as_number(row.get("tokens_per_s")),
                     params=as_number(row.get("params")),
-                    energy_j_per_token=as_number(row.get("energy_j_per_token")),
+                    energy_j_per_generated_token=as_number(row.get("energy_j_per_generated_token")),
                     energy_note=_energy_note(row),
                     device=row.get("device"),
                     is_baseline=bool(row.get(BASELINE_COLUMN)) and row[BASELINE_COLUMN] == row_label(row),
@@ -94,7 +94,7 @@ def headline_rows(rows: list[Row], quality: str | None = None) -> list[HeadlineR
 
 
 def _energy_note(row: Row) -> str | None:
-    if as_number(row.get("energy_j_per_token")) is not None:
+    if as_number(row.get("energy_j_per_generated_token")) is not None:
         return None
     reason = str(row.get("energy_reason") or row.get("energy_status") or "not recorded")
     return reason.split(":", 1)[0].split(" (", 1)[0]

@@ -18,7 +18,14 @@ from codeeff.leaderboard.markdown import HEADLINE_HEADER, headline_cells
 from codeeff.leaderboard.table import Row
 
 # Raw values behind the numeric headline columns (index in HEADLINE_HEADER -> attribute of HeadlineRow).
-_SORT_VALUES = {4: "quality", 5: "delta", 6: "flops_vs_dense", 7: "tokens_per_s", 8: "params", 9: "energy_j_per_token"}
+_SORT_VALUES = {
+    4: "quality",
+    5: "delta",
+    6: "flops_vs_dense",
+    7: "tokens_per_s",
+    8: "params",
+    9: "energy_j_per_generated_token",
+}
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}

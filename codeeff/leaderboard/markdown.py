@@ -69,7 +69,7 @@ def _delta(line: HeadlineRow) -> str:
 
 def headline_cells(line: HeadlineRow) -> list[str]:
     """Cells of one headline line, in :data:`HEADLINE_HEADER` order (shared with the HTML page)."""
-    energy = fmt(line.energy_j_per_token) or (f"n/a ({line.energy_note})" if line.energy_note else "")
+    energy = fmt(line.energy_j_per_generated_token) or (f"n/a ({line.energy_note})" if line.energy_note else "")
     flops = f"{100 * line.flops_vs_dense:.1f} %" if line.flops_vs_dense is not None else ""
     return [line.task, line.variant, line.model, line.metric, _ci(line.quality, line.quality_ci), _delta(line),
             flops, fmt(line.tokens_per_s), fmt(line.params), energy, line.device or ""]  # fmt: skip

@@ -29,7 +29,7 @@ class Axis:
 
 AXES: tuple[Axis, ...] = (
     Axis("flops", ("flops_per_token", SAMPLE_COST_PREFIX + "flops"), "executed FLOPs per token (flops_per_token)"),
-    Axis("energy", ("energy_j_per_token",), "energy per generated token (J, measured)", measured_only=True),
+    Axis("energy", ("energy_j_per_generated_token",), "energy per generated token (J, measured)", measured_only=True),
 )
 
 

@@ -105,8 +105,9 @@ DEFAULT_RULES: dict[str, Rule] = {
     # they are judged and shown but do not fail the gate unless a rules file sets `gate = true`.
     "tokens_per_s": _cost(higher_is_better=True, machine=True, gate=False),
     **{m: _cost(machine=True, gate=False) for m in ("latency_s_mean", "prefill_s", "decode_s", "energy_j")},
-    "energy_j_per_token": _cost(machine=True, gate=False),
+    **{m: _cost(machine=True, gate=False) for m in ("energy_j_per_generated_token", "energy_j_per_position")},
     "peak_memory_bytes": _cost(machine=True),
+    "resident_bytes": _cost(machine=True),
     # Per-sample cost means from codeeff tasks: they vary per document, so use the paired samples.
     **{m: _cost(evidence=True) for m in ("sample_flops", "sample_flops_dense", "sample_layers_per_token")},
     **{m: _cost(evidence=True, machine=True) for m in ("sample_latency_s", "sample_energy_j")},

@@ -98,7 +98,9 @@ EFFICIENCY_FIGURES: tuple[str, ...] = (
     "peak_memory_bytes",
     "kv_cache_bytes",
     "energy_j",
-    "energy_j_per_token",
+    "energy_j_per_generated_token",
+    "energy_j_per_position",
+    "resident_bytes",
     "gen_tokens",
 )
 # Per-sample cost metrics codeeff tasks emit (codeeff.model_adapters.stats.COST_METRICS), averaged per task.
@@ -306,7 +308,7 @@ def _cost(run: TaskRun, figures: dict[str, Any], record: dict[str, Any]) -> dict
         row["params"] = as_number((run.data.get("config") or {}).get("model_num_parameters"))
         if row["params"] is not None:
             statuses["params"] = "measured (lm-eval model_num_parameters)"
-    energy = figures.get("energy_j_per_token") or figures.get("energy_j") or {}
+    energy = figures.get("energy_j_per_generated_token") or figures.get("energy_j") or {}
     if isinstance(energy, dict) and energy:
         row["energy_status"] = energy.get("status")
         row["energy_reason"] = energy.get("reason")

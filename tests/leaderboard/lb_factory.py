@@ -40,12 +40,12 @@ def efficiency_record(spec_hash: str, summary: str, **values: float | None) -> d
     for name, value in (defaults | values).items():
         status = "measured" if name in ("tokens_per_s", "latency_s_mean", "peak_memory_bytes") else "derived"
         figures[name] = {"value": value, "unit": "", "status": status, "source": "test", "reason": None}
-    if "energy_j_per_token" not in values:
-        for name in ("energy_j", "energy_j_per_token"):
+    if "energy_j_per_generated_token" not in values:
+        for name in ("energy_j", "energy_j_per_generated_token"):
             figures[name] = {"value": None, "unit": "J", "status": "unavailable", "source": "none",
                              "reason": "no RAPL or NVML sensor on this machine"}  # fmt: skip
     else:
-        figures["energy_j_per_token"]["status"] = "measured"
+        figures["energy_j_per_generated_token"]["status"] = "measured"
     return {
         "schema": "codeeff.efficiency/1",
         "variant": {"spec": {"summary": summary}, "hash": spec_hash, "summary": summary},

@@ -30,7 +30,7 @@ PINNED_PREFIX = [
 PINNED_COST = [
     "params", "param_bytes", "compression_ratio", "flops_per_token", "flops_dense_per_token", "layers_per_token",
     "tokens_per_s", "latency_s_mean", "prefill_s", "decode_s", "peak_memory_bytes", "kv_cache_bytes", "energy_j",
-    "energy_j_per_token", "gen_tokens", "sample_flops", "sample_flops_dense", "sample_latency_s", "sample_gen_tokens",
+    "energy_j_per_generated_token", "energy_j_per_position", "resident_bytes", "gen_tokens", "sample_flops", "sample_flops_dense", "sample_latency_s", "sample_gen_tokens",
     "sample_layers_per_token", "sample_energy_j", "energy_status", "energy_reason", "cost_status", "cache_used",
 ]  # fmt: skip
 
@@ -88,7 +88,7 @@ def test_csv_schema_deltas_and_golden(two_runs: Path, tmp_path: Path):
     assert float(ee["delta_flops_per_token_pct"]) == pytest.approx(-50.0)
     assert float(base["delta_ca"]) == 0.0
     # missing stays empty (never 0): energy unavailable on CPU, with its status and reason
-    assert ee["energy_j_per_token"] == "" and ee["energy_status"] == "unavailable"
+    assert ee["energy_j_per_generated_token"] == "" and ee["energy_status"] == "unavailable"
     assert "no RAPL" in ee["energy_reason"]
     assert ee["ca_type1"] == "" and ee["prefill_s"] == ""
     assert ee["results_file"].startswith("../runs/ee/") and ee["samples_file"].endswith(".jsonl")
@@ -129,7 +129,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_plot_writes_valid_pngs(two_runs: Path, tmp_path: Path):
     write_run(two_runs / "measured", model="tiny/qwen", per_sample={"ca": BASE_CA, "my_new_metric": [0.5] * 20},
               efficiency=efficiency_record("cccccccccccc", "attn bypass 2", flops_per_token=1.5e6,
-                                           energy_j_per_token=0.01))  # fmt: skip
+                                           energy_j_per_generated_token=0.01))  # fmt: skip
     out = tmp_path / "lb" / "synth.csv"
     assert cli.main([str(two_runs), "-o", str(out), "--baseline", "dense", "--plot"]) == 0
     flops = out.parent / "synth.synth_task.pareto-flops.png"

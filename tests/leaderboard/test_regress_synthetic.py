@@ -110,7 +110,7 @@ def test_csv_baseline_and_cost_rules(tmp_path: Path, capsys):
     assert code == 1 and report["tasks"][0]["regressions"] == ["flops_per_token"]
     verdicts = {m["metric"]: m for m in report["tasks"][0]["metrics"]}
     assert verdicts["ca"]["verdict"] == "ok" and verdicts["ca"]["method"] == "paired-bootstrap"
-    assert "energy_j_per_token" not in verdicts  # unavailable on both sides: nothing to judge, not a 0
+    assert "energy_j_per_generated_token" not in verdicts  # unavailable on both sides: nothing to judge, not a 0
     rules = tmp_path / "rules.toml"
     rules.write_text("resamples = 1000\n[metrics.flops_per_token]\nmax_drop_rel = 0.15\n")
     assert _regress(capsys, "--baseline", str(board), "--candidate", str(cand), "--rules", str(rules))[0] == 0
