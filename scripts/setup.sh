@@ -15,10 +15,17 @@ source scripts/install_into.sh
 say() { echo "setup: $*"; }
 die() { echo "setup: error: $*" >&2; exit 1; }
 
-if [ "$(id -u)" = 0 ] && ! command -v bwrap >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-    say "installing bubblewrap (the sandbox's default backend)"
+# System tools the sandbox and the tests use, installed when run as root on a Debian/Ubuntu machine without them:
+# bubblewrap (the sandbox's default backend), mcs + mono (the C# sandbox), chromium (the HTML leaderboard test).
+system=()
+command -v bwrap >/dev/null 2>&1 || system+=(bubblewrap)
+command -v mcs >/dev/null 2>&1 || system+=(mono-mcs)
+command -v mono >/dev/null 2>&1 || system+=(mono-runtime)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || system+=(chromium)
+if [ ${#system[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing ${system[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${system[@]}"
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then
