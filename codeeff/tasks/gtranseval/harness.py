@@ -36,6 +36,7 @@ NONCE_FILE = "gte_nonce"  # interpreted targets: the driver reads and deletes it
 NONCE_ON_STDIN = ("java", "cpp")  # compiled targets run without their job files: the nonce is stdin's first line
 INPUT_FILE = "gte_input.json"
 _KEY_FILE = "gtranseval-record-key"
+_PROCESS_KEY = os.urandom(32)
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,14 @@ def _record_key() -> bytes:
         return bytes.fromhex(path.read_text().strip())
     except (OSError, ValueError):
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return bytes.fromhex(path.read_text().strip())
-    key = os.urandom(32)
+    except OSError:  # no writable cache directory: a key for this process only (nonces change between runs)
+        return _PROCESS_KEY
     with os.fdopen(fd, "w") as fh:
         fh.write(key.hex())
     return key
