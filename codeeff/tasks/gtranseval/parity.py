@@ -164,6 +164,17 @@ def explain(problem: Problem, code: str, ours: dict, paper_status: str, language
             )
         if first is not None and sum(tok == first for tok in code.split()) > 1 + _calls(code, first):
             return f"name collision: TestRunner renames every '{first}' token, not only the function"
+        if language != "python":
+            from codeeff.tasks.gtranseval import paper
+
+            reason = paper.static_failure(code, language, paper.entry(code, language))
+            if reason:
+                return f"paper {paper_status}, codeeff passed: {reason} (mode semantic does not apply this rule)"
+            if ours.get("mode") == "semantic":
+                return (
+                    f"paper {paper_status}, codeeff passed: mode semantic accepts a typing or result the paper's "
+                    "template/serializer rejects (long/Long, int vs double, plain objects, wider parameter types)"
+                )
         return f"paper {paper_status}, codeeff passed: " + _hint(code)
     return f"paper passed, codeeff {ours['status']}: {ours.get('failure') or ''}"[:400]
 
