@@ -204,6 +204,8 @@ def test_paper_mode_reads_java_numbers_as_the_paper_does(problems):
         ("java", "int f(int a) { return g(a); }\nstatic int g(int a) { return a; }", None),
         ("java", "public static int f(int a) { return a; }", "starts with 'public'"),
         ("java", "class S { int f(int a) { return a; } }", "inside class S"),
+        ("java", ";\nint f(int a) { return a; }", "starts with ';'"),
+        ("java", "<T> T f(T a) { return a; }", None),
         ("cpp", "int f(vector<int>& v) { return v.size(); }", "non-const reference"),
         ("cpp", "int f(const vector<int>& v, int&& k) { return v.size(); }", None),
         ("cpp", "#include <map>\nint f(int a) { return a; }", "#include"),

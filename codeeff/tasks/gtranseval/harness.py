@@ -37,6 +37,7 @@ NONCE_FILE = "gte_nonce"  # interpreted targets: the driver reads and deletes it
 NONCE_ON_STDIN = ("java", "cpp")  # compiled targets run without their job files: the nonce is stdin's first line
 INPUT_FILE = "gte_input.json"
 _KEY_FILE = "gtranseval-record-key"
+_PROCESS_KEY = os.urandom(32)
 
 
 @dataclass(frozen=True)
@@ -74,22 +75,31 @@ def input_document(problem: Problem, entry: Any, tests: list) -> str:
 
 def _record_key() -> bytes:
     """The host-only key the nonces are derived from (created once per cache directory, mode 0600)."""
+    import tempfile
+
     from codeeff.data import user_cache_dir
 
     path = user_cache_dir() / _KEY_FILE
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except (OSError, ValueError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return bytes.fromhex(path.read_text().strip())
-    key = os.urandom(32)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key.hex())
-    return key
+    for _ in range(2):
+        try:
+            key = bytes.fromhex(path.read_text().strip())
+            if len(key) == 32:
+                return key
+        except (OSError, ValueError):
+            pass
+        try:  # publish atomically: a complete key file or none (os.link refuses an existing name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".key-", delete=False) as fh:
+                fh.write(os.urandom(32).hex())
+            try:
+                os.link(fh.name, path)
+            finally:
+                os.unlink(fh.name)
+        except FileExistsError:
+            continue
+        except OSError:
+            break
+    return _PROCESS_KEY  # no usable cache directory: a key for this process only (nonces change between runs)
 
 
 def nonce_for(language: str, files: dict[str, str]) -> str:

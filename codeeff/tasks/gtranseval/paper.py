@@ -90,6 +90,10 @@ def static_failure(code: str, language: str, chosen: entry_mod.FunctionInfo | No
         "cpp": ("static", "template", "using", "class", "struct"),
         "csharp": ("public", "private", "protected", "internal", "static", "using", "namespace"),
     }
+    opening = masked.lstrip()[:1]
+    if opening and not (opening.isalpha() or opening == "_" or (language == "java" and opening == "<")):
+        keyword = "public static" if language == "java" else "static"
+        return prefix + f"the code follows '{keyword}' in the template and starts with '{opening}'"
     if first_word in clashes[language]:
         keyword = "static" if language == "cpp" else "public static"
         return prefix + f"the code follows '{keyword}' in the template and starts with '{first_word}'"

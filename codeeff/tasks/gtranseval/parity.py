@@ -90,8 +90,11 @@ def _translation_file(root: Path, model: str, direction: str = DIRECTION) -> Pat
     return root / "translation_results" / f"{model}-results" / f"{direction}.txt"
 
 
-def translations(model: str, data_dir: str | Path | None = None, direction: str = DIRECTION) -> list[str]:
-    """The model's 400 translations as target-language code (tokenized files are detokenized)."""
+def translations(
+    model: str, data_dir: str | Path | None = None, direction: str = DIRECTION, tokenized: bool = False
+) -> list[str]:
+    """The model's 400 translations as target-language code: tokenized files are detokenized, or with
+    ``tokenized`` (mode paper, C-family targets) kept as the space-separated tokens TestRunner compiles as is."""
     target = split_direction(direction)[1]
     path = _translation_file(results_root(data_dir), model, direction)
     text = path.read_text(encoding="utf-8")
@@ -109,7 +112,10 @@ def translations(model: str, data_dir: str | Path | None = None, direction: str 
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        codes = [detokenize(line, target) if line.strip() else "\n" for line in lines]
+        if tokenized:
+            codes = [line + "\n" for line in lines]
+        else:
+            codes = [detokenize(line, target) if line.strip() else "\n" for line in lines]
     if len(codes) != 400:
         raise ValueError(f"{path}: expected 400 translations, found {len(codes)}")
     return codes
@@ -158,6 +164,17 @@ def explain(problem: Problem, code: str, ours: dict, paper_status: str, language
             )
         if first is not None and sum(tok == first for tok in code.split()) > 1 + _calls(code, first):
             return f"name collision: TestRunner renames every '{first}' token, not only the function"
+        if language != "python":
+            from codeeff.tasks.gtranseval import paper
+
+            reason = paper.static_failure(code, language, paper.entry(code, language))
+            if reason:
+                return f"paper {paper_status}, codeeff passed: {reason} (mode semantic does not apply this rule)"
+            if ours.get("mode") == "semantic":
+                return (
+                    f"paper {paper_status}, codeeff passed: mode semantic accepts a typing or result the paper's "
+                    "template/serializer rejects (long/Long, int vs double, plain objects, wider parameter types)"
+                )
         return f"paper {paper_status}, codeeff passed: " + _hint(code)
     return f"paper passed, codeeff {ours['status']}: {ours.get('failure') or ''}"[:400]
 
@@ -184,7 +201,8 @@ def run(models: list[str] | None = None, data_dir: str | Path | None = None, lim
         raise ValueError(f"no model has published translations and verdicts for {direction}")
     items, keys = [], []
     for model in chosen:
-        codes = translations(model, data_dir, direction)
+        # TestRunner runs C-family outputs as the tokens themselves ("2 . 0" is not 2.0); Python after its own reformat.
+        codes = translations(model, data_dir, direction, tokenized=mode == "paper" and target != "python")
         for problem in problems:
             doc = {"target_lang": target, "source_lang": source, "task_name": "gtranseval_parity"}
             items.append((problem, codes[problem.index], doc))

@@ -251,6 +251,8 @@ def paper_text(value: list, language: str) -> str:
             return "'" + value[1] + "'"
         if language == "javascript" and value[2] == "objkey":
             raise Unequal("the paper's JavaScript serializer rejects plain objects")
+        if language == "cpp" and value[2] != "string":
+            raise Unequal(f"the paper's cpp serializer rejects {value[2]}")
         return '"' + value[1] + '"'
     if tag == "list":
         allowed = _PAPER_LIST_KINDS.get(language)

@@ -341,7 +341,7 @@ public class Main {
           ? ((GenericArrayType) type).getGenericComponentType() : c.getComponentType();
       arraysUsed++;
       if (paper && !paperComponent(elementSpec, raw(comp))) {
-        throw new Refused("the paper's array template passes new " + boxed(elementSpec) + "[]{...}, not "
+        throw new Refused("the paper's array template passes new " + primitive(elementSpec) + "[]{...}, not "
             + name(type));
       }
       Object arr = Array.newInstance(raw(comp), items.size());
@@ -380,6 +380,18 @@ public class Main {
           convert((List<?>) p.get(1), kv == null ? "any" : kv.getValue(), vt, false));
     }
     return m;
+  }
+
+  static String primitive(Object spec) {
+    if (spec instanceof List) return primitive(((List<?>) spec).get(0)) + "[]";
+    switch (String.valueOf(spec)) {
+      case "int": return "int";
+      case "double": return "double";
+      case "char": return "char";
+      case "bool": return "boolean";
+      case "string": return "String";
+      default: return "Object";
+    }
   }
 
   /** The component type of G-TransEval's array template for a list of ``spec`` (int[], double[], String[]...). */
