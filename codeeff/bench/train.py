@@ -8,6 +8,8 @@
     ``max_gen_toks=1`` over the same documents (prompts run at full depth in every variant). The oracle exit
     (an upper bound: it needs the final prediction) is reported from the held-out observations (teacher-forced).
     Decode speedup = dense decode_s / variant decode_s per generated token (wall clock; noisy on a shared machine).
+    ``--lite-steps N`` first trains the exits (LITE, ``norms`` mode) and puts the classifier on that model; the dense
+    baseline stays the original model.
 (b) ABACO at CR ``--abaco-ratio`` of the MLP (gate, up, down): held-out perplexity of plain truncated SVD at the
     same ranks vs ABACO after ``--abaco-steps`` steps.
 Each step's command is in the JSON. Every document the runs evaluate has an id below the training rows.

@@ -12,7 +12,7 @@ def test_variant_runs_through_codeeff_run(producer, tiny6, tmp_path, data_dir):
     out = tmp_path / producer
     common = ["--model", str(tiny6), "--out", str(out), "--data-dir", str(data_dir), *DATA_ARGS]
     if producer == "exits":
-        train("exits", *common, "--exits", "2,4", "--max-steps", "2", "--threshold", "0.01")
+        train("exits", *common, "--exits", "2,4", "--max-steps", "2", "--threshold", "0.0")
         model = out / "model"
     elif producer == "bypass":
         train("bypass", *common, "--select", "2", "--epochs", "1")
@@ -23,7 +23,7 @@ def test_variant_runs_through_codeeff_run(producer, tiny6, tmp_path, data_dir):
     result = run_codeeff(
         "run", "--model", "codeeff-hf", "--model_args", f"pretrained={model},spec={out / 'variant.yaml'}",
         "--tasks", "py150_ctx30", "--limit", "1", "--metadata", json.dumps({"data_dir": str(data_dir)}),
-        "--batch_size", "1", "--output_path", str(tmp_path / "results"),
+        "--batch_size", "1", "--output_path", str(tmp_path / "results"), timeout=1800,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     files = list((tmp_path / "results").rglob("results_*.json"))
@@ -31,7 +31,7 @@ def test_variant_runs_through_codeeff_run(producer, tiny6, tmp_path, data_dir):
     transforms = [t["name"] for t in efficiency["variant"]["transforms"]]
     expected = {"exits": "early_exit", "bypass": "attn_bypass", "abaco": "factorize"}[producer]
     assert expected in transforms
-    if producer == "exits":  # threshold 0.01: every token exits at the first exit
+    if producer == "exits":  # threshold 0: every generated token exits at the first exit
         assert (
             efficiency["figures"]["flops_per_token"]["value"] < efficiency["figures"]["flops_dense_per_token"]["value"]
         )
