@@ -129,9 +129,16 @@ def build_job(problem: Problem, code: str, language: str, limits: Any = None, mo
     entry = chosen and chosen.name
     nonce = nonce_for(language, files)
     if language in STDIN_LANGUAGES:  # the nonce line, then the input document (the job's files reach only mcs)
-        job = Job(language, files, main, stdin=nonce + "\n" + files.pop(INPUT_FILE), limits=limits)
+        job = Job(
+            language,
+            files,
+            main,
+            stdin=nonce + "\n" + files.pop(INPUT_FILE),
+            limits=limits,
+            harness_version=DRIVER_VERSION,
+        )
     elif language in NONCE_ON_STDIN:
-        job = Job(language, files, main, stdin=nonce + "\n", limits=limits)
+        job = Job(language, files, main, stdin=nonce + "\n", limits=limits, harness_version=DRIVER_VERSION)
     else:
-        job = Job(language, {**files, NONCE_FILE: nonce + "\n"}, main, limits=limits)
+        job = Job(language, {**files, NONCE_FILE: nonce + "\n"}, main, limits=limits, harness_version=DRIVER_VERSION)
     return Prepared(job, entry, problem, language, nonce, paper_failure)
