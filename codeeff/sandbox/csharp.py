@@ -211,31 +211,9 @@ class CscCompiler:
             env={**RUN_ENV, "HOME": "/tmp"},
             etc_binds=(MONO_ETC,),
         )
-        extra_fds: list[int] = []
-        argv, cwd = backend._wrap(step, None, extra_fds)
-        log = open(backend.slot.work_dir / "csc-server.log", "ab")  # noqa: SIM115 (owned by the Popen below)
-        try:
-            return subprocess.Popen(
-                argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                env=step.env,
-                cwd=cwd,
-                pass_fds=tuple(extra_fds),
-                preexec_fn=backend._preexec(step),
-                close_fds=True,
-            )
-        finally:
-            log.close()
-            for fd in extra_fds:
-                os.close(fd)
+        return backend.spawn_server(step, "csc-server.log")
 
     def _stop(self, proc: subprocess.Popen) -> None:
-        try:
-            proc.kill()
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        if self.cgroup is not None:
-            self.cgroup.kill_all()
+        from codeeff.sandbox.local import stop_server
+
+        stop_server(proc, self.cgroup)

@@ -114,6 +114,17 @@ def rlimits_for(limits: Limits, *, address_space: bool, nproc: bool = True) -> l
     return out
 
 
+def stop_server(proc: subprocess.Popen, cgroup: Any) -> None:
+    """Kill a compile server and whatever it left in its cgroup."""
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    if cgroup is not None:
+        cgroup.kill_all()
+
+
 class LocalBackend:
     """Base of the bwrap and process backends. Created inside a pool worker; claims a slot for its lifetime."""
 
@@ -305,9 +316,16 @@ class LocalBackend:
             etc_binds=("/etc/java-17-openjdk",),
         )
         # Build dirs are chowned to the compile uid; the rest of the slot dir stays read-only for the server.
+        return self.spawn_server(step, "javac-server.log")
+
+    def _stop_javac_server(self, proc: subprocess.Popen) -> None:
+        stop_server(proc, self.cgroups["javac"])
+
+    def spawn_server(self, step: Step, log_name: str) -> subprocess.Popen:
+        """Start a long-lived sandboxed compile server (stdin/stdout pipes; stderr appended to the slot's log file)."""
         extra_fds: list[int] = []
         argv, cwd = self._wrap(step, None, extra_fds)
-        log = open(self.slot.work_dir / "javac-server.log", "ab")  # noqa: SIM115 (owned by the Popen below)
+        log = open(self.slot.work_dir / log_name, "ab")  # noqa: SIM115 (owned by the Popen below)
         try:
             return subprocess.Popen(
                 argv,
@@ -324,15 +342,6 @@ class LocalBackend:
             log.close()
             for fd in extra_fds:
                 os.close(fd)
-
-    def _stop_javac_server(self, proc: subprocess.Popen) -> None:
-        try:
-            proc.kill()
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        if self.cgroups["javac"] is not None:
-            self.cgroups["javac"].kill_all()
 
     def _preexec(self, step: Step, extra=None):
         """Child-side set-up of a step; ``extra`` runs last (the process fallback loads its seccomp filter there)."""
