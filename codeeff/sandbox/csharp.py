@@ -15,8 +15,6 @@ uid, its own cgroup); a compile that exceeds its limit kills it, and it is resta
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
 import shutil
 import subprocess
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeeff.sandbox.model import Limits, Result, Status
+from codeeff.sandbox.server_build import build_once
 
 if TYPE_CHECKING:
     from codeeff.sandbox.local import LocalBackend
@@ -127,26 +126,10 @@ def compile_argv(sources: list[str], build_dir: str, main: str) -> list[str]:
 
 def server_dir(base: Path) -> Path:
     """Compile the server once per machine (flock'ed), world-readable, and return its directory."""
-    digest = hashlib.sha256(SERVER_SOURCE.encode()).hexdigest()[:12]
-    target = base / f"csc-server-{digest}"
-    if (target / f"{SERVER_NAME}.exe").exists():
-        return target
-    with open(base / "csc-server.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / f"{SERVER_NAME}.exe").exists():
-            staging = base / f".csc-server-{digest}-{os.getpid()}"
-            staging.mkdir(mode=0o755, exist_ok=True)
-            (staging / f"{SERVER_NAME}.cs").write_text(SERVER_SOURCE)
-            subprocess.run(
-                [MONO, MCS_EXE, "-nologo", f"-out:{staging / SERVER_NAME}.exe", str(staging / f"{SERVER_NAME}.cs")],
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
-            for path in [staging, *staging.iterdir()]:
-                os.chmod(path, 0o755 if path.is_dir() else 0o644)
-            os.replace(staging, target)
-    return target
+    return build_once(
+        base, "csc-server", SERVER_SOURCE, f"{SERVER_NAME}.cs", f"{SERVER_NAME}.exe",
+        lambda staging: [MONO, MCS_EXE, "-nologo", f"-out:{staging / SERVER_NAME}.exe", str(staging / f"{SERVER_NAME}.cs")],
+    )  # fmt: skip
 
 
 class CscCompiler:

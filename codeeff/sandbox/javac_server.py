@@ -8,8 +8,6 @@ restarted on the next request). Its own class is compiled once per machine into 
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
 import selectors
 import subprocess
@@ -18,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from codeeff.sandbox.languages import JAVA_HOME
+from codeeff.sandbox.server_build import build_once
 
 SERVER_CLASS = "CodeeffCompileServer"
 SERVER_SOURCE = r"""
@@ -75,26 +74,10 @@ class CompileTimeout(Exception):
 
 def server_classes_dir(base: Path) -> Path:
     """Compile the server's own class once per machine (flock'ed), world-readable, and return its directory."""
-    digest = hashlib.sha256(SERVER_SOURCE.encode()).hexdigest()[:12]
-    target = base / f"javac-server-{digest}"
-    if (target / f"{SERVER_CLASS}.class").exists():
-        return target
-    with open(base / "javac-server.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / f"{SERVER_CLASS}.class").exists():
-            staging = base / f".javac-server-{digest}-{os.getpid()}"
-            staging.mkdir(mode=0o755, exist_ok=True)
-            (staging / f"{SERVER_CLASS}.java").write_text(SERVER_SOURCE)
-            subprocess.run(
-                [f"{JAVA_HOME}/bin/javac", "-d", str(staging), str(staging / f"{SERVER_CLASS}.java")],
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
-            for path in [staging, *staging.iterdir()]:
-                os.chmod(path, 0o755 if path.is_dir() else 0o644)
-            os.replace(staging, target)
-    return target
+    return build_once(
+        base, "javac-server", SERVER_SOURCE, f"{SERVER_CLASS}.java", f"{SERVER_CLASS}.class",
+        lambda staging: [f"{JAVA_HOME}/bin/javac", "-d", str(staging), str(staging / f"{SERVER_CLASS}.java")],
+    )  # fmt: skip
 
 
 class JavacServer:
