@@ -30,7 +30,7 @@ import math
 import re
 from typing import Any
 
-from codeeff.tasks.gtranseval.problems import ANY_SEPARATOR
+from codeeff.tasks.gtranseval.problems import ANY_SEPARATOR, Problem
 
 MODES = ("semantic", "paper")
 TAGS = ("null", "bool", "int", "float", "str", "list", "map", "other")
@@ -87,6 +87,11 @@ def wire_input(raw: Any, spec: Any) -> list:
     if spec == "char":
         return ["str", str(raw), "char"]
     return ["str", str(raw), "string"]
+
+
+def wire_tests(problem: Problem) -> list[list[list]]:
+    """The wire form of every test's arguments, one list per test id in order (what a driver receives)."""
+    return [[wire_input(p, s) for p, s in zip(t.params, problem.params_type, strict=True)] for t in problem.tests]
 
 
 def check_wire(value: Any, depth: int = 0) -> None:

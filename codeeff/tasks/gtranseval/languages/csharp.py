@@ -136,9 +136,7 @@ def render(problem: Problem, code: str, chosen: entry_mod.FunctionInfo | None, m
     if chosen is not None:
         entry = {"owner": chosen.owner or wrapper, "name": chosen.name, "types": list(problem.params_type),
                  "returns": problem.return_type, "paper": mode == "paper"}  # fmt: skip
-    tests = [
-        [values.wire_input(p, s) for p, s in zip(t.params, problem.params_type, strict=True)] for t in problem.tests
-    ]
+    tests = values.wire_tests(problem)
     files = {
         DRIVER_FILE: harness.driver_source(DRIVER_FILE),
         COMPAT_FILE: harness.driver_source(COMPAT_FILE),

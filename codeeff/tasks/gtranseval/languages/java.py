@@ -75,9 +75,7 @@ def render(problem: Problem, code: str, chosen: entry_mod.FunctionInfo | None, m
     entry = None
     if chosen is not None:
         entry = {"owner": chosen.owner or loose_owner, "name": chosen.name}
-    tests = [
-        [values.wire_input(p, s) for p, s in zip(t.params, problem.params_type, strict=True)] for t in problem.tests
-    ]
+    tests = values.wire_tests(problem)
     document = harness.input_document(problem, entry, tests)
     document = (
         document[:-1] + ', "types": ' + _json(list(problem.params_type)) + f', "paper": {_json(mode == "paper")}}}'

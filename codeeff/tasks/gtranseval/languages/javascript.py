@@ -13,9 +13,7 @@ def render(problem: Problem, code: str, chosen: FunctionInfo | None, mode: str) 
         expression = chosen.name if chosen.owner is None else f"{chosen.owner}.{chosen.name}"
         if chosen.owner is not None and not chosen.is_static:
             expression = f"((o) => o.{chosen.name}.bind(o))(new {chosen.owner}())"
-    tests = [
-        [values.wire_input(p, s) for p, s in zip(t.params, problem.params_type, strict=True)] for t in problem.tests
-    ]
+    tests = values.wire_tests(problem)
     files = {
         "main.js": harness.driver_source("driver.js"),
         "candidate.js": code,

@@ -9,9 +9,7 @@ from codeeff.tasks.gtranseval.problems import Problem
 
 def render(problem: Problem, code: str, chosen: FunctionInfo | None, mode: str) -> tuple[dict[str, str], str]:
     entry = None if chosen is None else {"name": chosen.name, "owner": chosen.owner, "static": chosen.is_static}
-    tests = [
-        [values.wire_input(p, s) for p, s in zip(t.params, problem.params_type, strict=True)] for t in problem.tests
-    ]
+    tests = values.wire_tests(problem)
     files = {
         "main.py": harness.driver_source("driver.py"),
         "candidate.py": code,
