@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         train_dataset=corpus.BlockDataset(train_blocks),
         callbacks=[Decay()],
     )
-    common.run_trainer(trainer, args, record, args.batch_size * args.grad_accum * args.seq_len)
+    common.run_trainer(trainer, args, record)
     alpha.value = 0.0
     for (index, role), original in originals.items():
         parent, attr = arch.role_parent(stack[index], role)

@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         train_dataset=corpus.BlockDataset(train_blocks),
         callbacks=[FadeM()],
     )
-    common.run_trainer(trainer, args, record, args.batch_size * args.grad_accum * args.seq_len)
+    common.run_trainer(trainer, args, record)
     fading.restore()
     model.eval()
     fading.set_m(0.0)

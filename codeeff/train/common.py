@@ -97,8 +97,12 @@ def last_checkpoint(args: argparse.Namespace) -> str | None:
     return found
 
 
-def run_trainer(trainer: Any, args: argparse.Namespace, record: Record, tokens_per_step: int) -> None:
-    """Train (resuming if asked), then put wall time, steps, tokens seen and the log history into ``record``."""
+def run_trainer(trainer: Any, args: argparse.Namespace, record: Record) -> None:
+    """Train (resuming if asked), then put wall time, steps, tokens seen and the log history into ``record``.
+
+    A step sees ``batch_size * grad_accum`` blocks of ``seq_len`` tokens (the trainer's arguments come from ``args``).
+    """
+    tokens_per_step = args.batch_size * args.grad_accum * args.seq_len
     resume_from = last_checkpoint(args)
     start = time.monotonic()
     output = trainer.train(resume_from_checkpoint=resume_from)

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     trained = set_trainable(model, args.mode, args)
     record.results["trainable_params"] = sum(p.numel() for p in trained.parameters() if p.requires_grad)
     trainer = make_trainer(trained, arch, weights, common.training_arguments(args), corpus.BlockDataset(train_blocks))
-    common.run_trainer(trainer, args, record, args.batch_size * args.grad_accum * args.seq_len)
+    common.run_trainer(trainer, args, record)
 
     if args.mode == "lora":
         trained.save_pretrained(out / "adapter")
