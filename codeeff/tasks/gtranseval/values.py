@@ -314,16 +314,10 @@ def expected_wire(raw: Any, spec: Any, language: str) -> list:
 
 def compare(value: list, raw: Any, spec: Any, language: str, mode: str) -> tuple[bool, str, str]:
     """``(equal, got text, expected text)`` of a returned wire value against an expected config value."""
-    if mode == "paper":
-        expected = paper_expected(raw, spec, language)
-        try:
-            got = paper_text(value, language)
-        except Unequal as exc:
-            return False, f"<{exc}>", expected
-        return got == expected, got, expected
-    expected = canon(raw, spec, language)
+    expected_text, got_text = (paper_expected, paper_text) if mode == "paper" else (canon, canon_wire)
+    expected = expected_text(raw, spec, language)
     try:
-        got = canon_wire(value, language)
+        got = got_text(value, language)
     except Unequal as exc:
         return False, f"<{exc}>", expected
     return got == expected, got, expected
