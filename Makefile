@@ -22,7 +22,7 @@ LOCK_COMPILE = uv pip compile pyproject.toml --extra all --extra dev -c requirem
 	--python-version 3.11 --python-platform x86_64-manylinux_2_28 $(TORCH_SOURCE) --custom-compile-command "make lock"
 
 # Adapter tests run against the lowest and the highest transformers that pyproject.toml allows.
-TRANSFORMERS_RANGE_TESTS ?= $(wildcard tests/adapters*)
+TRANSFORMERS_RANGE_TESTS ?= tests/model_adapters
 
 .PHONY: setup demo test bench lint lock lock-check test-transformers-range
 setup: $(STAMP)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 ROOT=${RANGE_VENVS:-${TMPDIR:-/tmp}/codeeff-transformers-range}
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(tests/adapters tests/adapters_transforms)
+[ ${#tests[@]} -gt 0 ] || tests=(tests/model_adapters)
 # shellcheck source=scripts/install_into.sh
 source scripts/install_into.sh
 read -r low high < <("$PYTHON" scripts/transformers_range.py)

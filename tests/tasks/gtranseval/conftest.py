@@ -34,7 +34,7 @@ def codeeff_cli():
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("_root_conftest", Path(__file__).resolve().parents[1] / "conftest.py")
+    spec = importlib.util.spec_from_file_location("_root_conftest", Path(__file__).resolve().parents[2] / "conftest.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.run_codeeff

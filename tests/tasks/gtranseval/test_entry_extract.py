@@ -117,7 +117,7 @@ def test_extracted_module_statements_and_instance_fields_run(problems, run_candi
 
 
 def test_real_smollm2_chat_answers():
-    """Answers of the demo model (tests/tasks_gtranseval/smollm2_answers.json): one fence, prose after it, code cut
+    """Answers of the demo model (tests/tasks/gtranseval/smollm2_answers.json): one fence, prose after it, code cut
     mid-expression (the token budget ran out), and a Python answer to a Java request."""
     import ast
     import json

@@ -10,7 +10,7 @@ import torch
 
 def run_codeeff(*args, **kwargs):
     """``run_codeeff`` of tests/conftest.py (not importable by name here: this folder has its own conftest)."""
-    spec = importlib.util.spec_from_file_location("codeeff_tests_conftest", Path(__file__).parents[1] / "conftest.py")
+    spec = importlib.util.spec_from_file_location("codeeff_tests_conftest", Path(__file__).parents[2] / "conftest.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.run_codeeff(*args, **kwargs)
