@@ -22,12 +22,6 @@ class UnsupportedArchitectureError(ValueError):
     """The model's family has no :class:`ArchSpec` (the message lists the supported families)."""
 
 
-# Module roles used by factorization targets and by the cost model. OPT uses its own names (fc1/fc2/out_proj);
-# the generic roles q,k,v,o,gate,up,down map onto them where they exist (o -> out_proj, up -> fc1, down -> fc2).
-ATTENTION_ROLES = ("q", "k", "v", "o")
-LLAMA_MLP_ROLES = ("gate", "up", "down")
-
-
 @dataclass(frozen=True)
 class ArchSpec:
     """Where things live in one family's modules (attribute names relative to the noted parent)."""

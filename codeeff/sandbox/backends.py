@@ -7,34 +7,18 @@ nothing about user namespaces being allowed or cgroups being writable. Results a
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import platform
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from typing import Any
 
-from codeeff.sandbox.model import LANGUAGES, SandboxUnavailableError
+from codeeff.sandbox.model import LANGUAGES, BackendInfo, SandboxUnavailableError
 
 BACKENDS = ("bwrap", "docker", "process")
 UNSAFE_LABEL = "NOT SAFE FOR HOSTILE CODE"
 PROBE_UID = int(os.environ.get("CODEEFF_SANDBOX_UID_BASE", "61000")) + 499
-
-
-@dataclass
-class BackendInfo:
-    """A probed backend. ``isolation`` holds the properties achieved (net, pid, mount, uid, cgroup, seccomp)."""
-
-    name: str
-    available: bool
-    reason: str = ""
-    isolation: dict[str, Any] = field(default_factory=dict)
-    missing: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def _probe_cgroup() -> tuple[bool, str]:
@@ -151,7 +135,7 @@ def probe_process() -> BackendInfo:
 
 
 def probe_docker() -> BackendInfo:
-    from codeeff.sandbox.docker_backend import probe
+    from codeeff.sandbox.docker_backend import probe  # the Docker backend (and the runner code it reuses) loads on use
 
     return probe()
 

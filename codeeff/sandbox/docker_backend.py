@@ -19,11 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeeff.sandbox.backends import BackendInfo
 from codeeff.sandbox.languages import COMMON_ETC_BINDS, classify_exit, effective_limits, spec_for
 from codeeff.sandbox.launch import signal_name
 from codeeff.sandbox.local import COMPILE_LIMITS, RUN_ENV
-from codeeff.sandbox.model import Job, Limits, Result, Status
+from codeeff.sandbox.model import BackendInfo, Job, Limits, Result, Status
 from codeeff.sandbox.seccomp import docker_profile
 
 DEFAULT_IMAGE = "codeeff-sandbox:latest"

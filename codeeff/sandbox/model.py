@@ -207,3 +207,17 @@ def canonical_hash(payload: Any) -> str:
     """sha256 of a JSON payload with sorted keys (the cache key and dedup key)."""
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class BackendInfo:
+    """A probed backend. ``isolation`` holds the properties achieved (net, pid, mount, uid, cgroup, seccomp)."""
+
+    name: str
+    available: bool
+    reason: str = ""
+    isolation: dict[str, Any] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

@@ -26,7 +26,6 @@ from codeeff.sandbox.cache import ResultCache, default_cache_dir, job_key
 from codeeff.sandbox.frames import read_frame, write_frame
 from codeeff.sandbox.model import Job, Result, Status
 
-WORKER_START_TIMEOUT_S = 120
 _POOLS: dict[tuple[str, int], WorkerPool] = {}
 _POOLS_LOCK = threading.Lock()
 

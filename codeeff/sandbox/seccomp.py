@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import os
 import socket
 from typing import Any
 
@@ -91,12 +90,3 @@ def docker_profile() -> str:
         rules.append({"names": [call], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EAFNOSUPPORT,
                       "args": [{"index": 0, "value": MAX_FAMILY, "op": "SCMP_CMP_GE"}]})  # fmt: skip
     return json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules})
-
-
-def bpf_memfd(*, network: bool) -> int:
-    """The compiled BPF program in a memfd, positioned at 0, for ``bwrap --seccomp FD`` (caller closes it)."""
-    fd = os.memfd_create("codeeff-seccomp", 0)
-    with os.fdopen(os.dup(fd), "wb", closefd=True) as fh:
-        build_filter(network=network).export_bpf(fh)
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd

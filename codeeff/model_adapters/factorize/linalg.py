@@ -60,11 +60,6 @@ def rank_for_param_ratio(out_features: int, in_features: int, ratio: float) -> i
     return max(1, int(ratio * out_features * in_features / (out_features + in_features)))
 
 
-def break_even_rank(out_features: int, in_features: int) -> float:
-    """Below this rank two factors hold fewer parameters (and FLOPs) than the dense matrix: m·n / (m+n)."""
-    return out_features * in_features / (out_features + in_features)
-
-
 def truncated_svd(
     weight: torch.Tensor, rank: int, input_scale: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
