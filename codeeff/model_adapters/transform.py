@@ -40,7 +40,7 @@ early_exit (weights first, then attention swaps, then the layer-forward gates th
 
 How a transform tells the cost model what changed
 -------------------------------------------------
-The analytic cost model (:mod:`codeeff.model_adapters.cost`) re-reads the *current* module tree after the stack is
+The analytic cost model (:mod:`codeeff.model_adapters.measure.flops`) re-reads the *current* module tree after the stack is
 applied, so most changes need no reporting at all:
 
 * Linear FLOPs per token of a layer = sum of ``2 * in * out`` over the ``nn.Linear`` modules inside it. A factorized
@@ -53,7 +53,7 @@ applied, so most changes need no reporting at all:
   ``codeeff_attention_core = False``: the layer then gets no QK^T / AV cost and no KV bytes. A replacement that still
   runs attention (blend) keeps the original attention module as a child and leaves the attribute unset (True).
 * Early exit skips whole layers per step; it reports them through the per-step execution log
-  (:class:`codeeff.model_adapters.cost.StepLog`) -- layers run, layers whose K/V were filled, exit checks.
+  (:class:`codeeff.model_adapters.measure.flops.StepLog`) -- layers run, layers whose K/V were filled, exit checks.
 * When early exit fills the K/V of a skipped layer whose attention was replaced, it calls
   ``attention.codeeff_kv_fill(hidden_states, layer_kwargs)`` if the replacement defines it (e.g. to advance a shadow
   token counter) instead of projecting K/V itself.

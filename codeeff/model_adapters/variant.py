@@ -12,7 +12,7 @@ from typing import Any
 from torch import nn
 
 from codeeff.model_adapters.arch import ArchSpec, spec_for_model
-from codeeff.model_adapters.cost import CostModel, sliding_windows
+from codeeff.model_adapters.measure.flops import CostModel, sliding_windows
 from codeeff.model_adapters.spec import VariantSpec, transform_module
 from codeeff.model_adapters.transform import BuildContext, TransformStack
 
@@ -82,6 +82,12 @@ class LoadedVariant:
     @property
     def early_exit(self) -> Any:
         return self.stack.find("early_exit")
+
+    @property
+    def generates_without_cache(self) -> bool:
+        """Early exit with ``kv_mode=none``: generation runs without a KV cache (re-running the prefix each step)."""
+        ee = self.early_exit
+        return ee is not None and ee.dynamic and ee.kv_mode == "none"
 
     def static_facts(self) -> dict[str, Any]:
         return {

@@ -7,8 +7,8 @@ import torch
 from adapters_support import flop_counter, fresh_model, padded_batch, roles
 from torch._subclasses.fake_tensor import FakeTensorMode
 
-from codeeff.model_adapters.cost import CostModel, StepLog
-from codeeff.model_adapters.recorder import ExecutionRecorder
+from codeeff.model_adapters.measure.execution_log import ExecutionRecorder
+from codeeff.model_adapters.measure.flops import CostModel, StepLog
 from codeeff.model_adapters.spec import parse_variant
 from codeeff.model_adapters.variant import LoadedVariant
 

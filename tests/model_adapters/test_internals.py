@@ -31,7 +31,7 @@ def test_copy_fill_writes_kv_for_every_skipped_layer(family):
     n = len(spec_for_model(model).layers(model))
     ids, mask = padded_batch()
     variant = LoadedVariant(model, parse_variant({"early_exit": "confidence:0", "exit_layers": [1]}))
-    from codeeff.model_adapters.recorder import ExecutionRecorder
+    from codeeff.model_adapters.measure.execution_log import ExecutionRecorder
 
     recorder = ExecutionRecorder(model, n, variant.early_exit)
     out = _generate(model, ids, mask)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from codeeff.model_adapters import meters
-from codeeff.model_adapters.meters import EnergyMeter, PeakMemory, energy_sensor_reason
-from codeeff.model_adapters.record import RunTotals, build_figures
-from codeeff.model_adapters.recorder import cache_bytes
+from codeeff.model_adapters.measure import energy
+from codeeff.model_adapters.measure.efficiency_record import RunTotals, build_figures
+from codeeff.model_adapters.measure.energy import EnergyMeter, energy_sensor_reason
+from codeeff.model_adapters.measure.execution_log import cache_bytes
+from codeeff.model_adapters.measure.memory import PeakMemory
 
 
 def test_no_sensor_gives_null_energy_with_reason():
@@ -51,7 +52,7 @@ class _Counter:
 
 def test_segments_merge_to_one_second_and_attribute_by_weight(monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr(meters.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(energy.time, "perf_counter", lambda: clock[0])
     meter = EnergyMeter(torch.device("cpu"), counter_factory=lambda: _Counter(clock, watts=50.0))
     a, b, c = {}, {}, {}
     meter.add(a, 1.0)

@@ -7,12 +7,12 @@ from typing import Any
 from torch import nn
 
 from codeeff.model_adapters.arch import ArchSpec
-from codeeff.model_adapters.cost import sliding_windows
 from codeeff.model_adapters.early_exit.policies import ConfidencePolicy, ExitPolicy, MLPPolicy, SaturationPolicy
 from codeeff.model_adapters.early_exit.policy_syntax import parse_policy
 from codeeff.model_adapters.early_exit.runtime import EarlyExit
 from codeeff.model_adapters.early_exit.schedule import resolve_exit_depths
 from codeeff.model_adapters.errors import VariantSpecError
+from codeeff.model_adapters.measure.flops import sliding_windows
 from codeeff.model_adapters.transform import BuildContext
 
 

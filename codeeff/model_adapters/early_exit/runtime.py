@@ -55,10 +55,10 @@ from torch import nn
 
 from codeeff.model_adapters import hf_internals
 from codeeff.model_adapters.arch import ArchSpec
-from codeeff.model_adapters.cost import CostModel
 from codeeff.model_adapters.early_exit.kv_fill import DeferredQueue, copy_fill
 from codeeff.model_adapters.early_exit.policies import ExitPolicy
 from codeeff.model_adapters.early_exit.simulated import simulate_exits
+from codeeff.model_adapters.measure.flops import CostModel
 
 
 @dataclass

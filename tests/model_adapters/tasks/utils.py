@@ -8,7 +8,7 @@ from pathlib import Path
 
 import datasets
 
-from codeeff.model_adapters.stats import cost_metrics
+from codeeff.model_adapters.measure.generation_stats import cost_metrics
 
 HERE = Path(__file__).resolve().parent
 

@@ -213,7 +213,7 @@ def test_bad_arguments_fail_from_the_config_alone(tmp_path):
 def test_cost_model_sees_what_runs(tokenizer):
     """Factor FLOPs per use, a shared MASS matrix at full FLOPs per layer, a bypassed attention at zero."""
     from codeeff.model_adapters.bypass.runtime import BypassSet
-    from codeeff.model_adapters.cost import CostModel, module_flops_per_token
+    from codeeff.model_adapters.measure.flops import CostModel, module_flops_per_token
 
     model = build_tiny_model("llama", vocab_size=len(tokenizer))  # d=64, ffn=128, 4 heads, 2 kv heads
     arch = spec_for_model(model)

@@ -1,13 +1,10 @@
-"""Wall time, peak memory, energy and the environment fingerprint -- measured, or null with the reason.
+"""Energy, measured or null with the reason.
 
-Energy: Zeus (``pip install codeeff[energy]``) reads NVML GPU energy counters and Intel RAPL. Its counters update
-about every 100 ms, so energy is measured over *segments* of consecutive batches merged until they last >= 1 s, then
-attributed to the segment's requests in proportion to their FLOPs (status ``attributed``). Without a sensor --
-no CUDA GPU and no readable ``/sys/class/powercap`` -- every energy figure is ``null`` with the reason; Zeus is not
-even imported (it takes seconds), and a 0 J reading is never reported as a measurement.
-
-Peak memory: the CUDA caching allocator's peak on GPU; on CPU the process's peak resident set (``VmHWM``), reset
-through ``/proc/self/clear_refs`` when the kernel allows it. ``tracemalloc`` cannot see tensor storage.
+Zeus (``pip install codeeff[energy]``) reads NVML GPU energy counters and Intel RAPL. Its counters update about every
+100 ms, so energy is measured over *segments* of consecutive batches merged until they last >= 1 s, then attributed
+to the segment's requests in proportion to their FLOPs (status ``attributed``). Without a sensor -- no CUDA GPU and
+no readable ``/sys/class/powercap`` -- every energy figure is ``null`` with the reason; Zeus is not even imported (it
+takes seconds), and a 0 J reading is never reported as a measurement.
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -26,56 +22,6 @@ MIN_ENERGY_WINDOW_S = 1.0
 _RAPL = Path("/sys/class/powercap")
 
 
-# ----- memory --------------------------------------------------------------------------------------------------
-def _status_kib(field_name: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field_name + ":"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
-class PeakMemory:
-    """Peak memory since :meth:`reset` (CUDA allocator on GPU, process peak RSS on CPU)."""
-
-    def __init__(self, device: torch.device):
-        self.device = torch.device(device)
-        self.reset_ok = False
-        self.reset()
-
-    @property
-    def source(self) -> str:
-        if self.device.type == "cuda":
-            return "torch.cuda.max_memory_allocated"
-        suffix = "since model load" if self.reset_ok else "since process start (clear_refs not permitted)"
-        return f"VmHWM /proc/self/status (peak RSS {suffix})"
-
-    def reset(self) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(self.device)
-            self.reset_ok = True
-            return
-        try:
-            Path("/proc/self/clear_refs").write_text("5")
-            self.reset_ok = True
-        except OSError:
-            self.reset_ok = False
-
-    def peak_bytes(self) -> int | None:
-        if self.device.type == "cuda":
-            return int(torch.cuda.max_memory_allocated(self.device))
-        return _status_kib("VmHWM")
-
-
-def sync(device: torch.device) -> None:
-    """Wait for queued device work so wall-clock windows end when the work does (no-op on CPU)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-# ----- energy --------------------------------------------------------------------------------------------------
 def energy_sensor_reason(device: torch.device) -> str | None:
     """None if an energy sensor may exist, else why not (checked without importing zeus)."""
     has_gpu = device.type == "cuda" and torch.cuda.is_available()
@@ -188,27 +134,3 @@ class EnergyMeter:
         for stats, weight in seg.items:
             share = weight / total_weight if total_weight > 0 else 1.0 / len(seg.items)
             stats["energy_j"] = joules * share
-
-
-# ----- environment ---------------------------------------------------------------------------------------------
-def environment(device: torch.device, model: Any = None) -> dict[str, Any]:
-    """The machine fingerprint (:func:`codeeff.environment.fingerprint`) plus the runtime settings the figures
-    depend on: threads, device, CUDA, energy sensors, dtype and attention implementation."""
-    from codeeff.environment import fingerprint
-
-    env: dict[str, Any] = {
-        **fingerprint(),
-        "torch_threads": torch.get_num_threads(),
-        "device": str(device),
-        "cuda": torch.version.cuda,
-        "gpu": torch.cuda.get_device_name(device) if torch.device(device).type == "cuda" else None,
-        "rapl": "readable" if energy_sensor_reason(torch.device("cpu")) is None else "unavailable",
-    }
-    if model is not None:
-        env["dtype"] = str(getattr(model, "dtype", None))
-        env["attn_implementation"] = getattr(model.config, "_attn_implementation", None)
-    try:  # the installed version only: importing zeus takes seconds
-        env["zeus"] = version("zeus")
-    except PackageNotFoundError:
-        env["zeus"] = None
-    return env

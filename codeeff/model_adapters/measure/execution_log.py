@@ -14,8 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from codeeff.model_adapters.cost import StepLog
 from codeeff.model_adapters.hf_internals import cache_in, output_cache
+from codeeff.model_adapters.measure.flops import StepLog
 
 
 def stored_tokens(cache_layer: Any) -> int:
