@@ -1,7 +1,8 @@
 """User-facing messages: one clean error line, and per-run (not per-sample) warnings from lm-eval.
 
-lm-eval's HF model logs "Left truncation applied ..." for every batch whose context is too long; over a few hundred
-samples that buries everything else. :func:`install_once_per_run_filters` lets the first such warning through, counts
+lm-eval's HF model logs "Left truncation applied ..." for every generation batch whose context is too long, and
+"Combined length of context ..." for every scored request that is; over a few hundred samples that buries everything
+else. :func:`install_once_per_run_filters` lets the first such warning through, counts
 the rest, and logs one summary line when the process ends.
 """
 
@@ -13,7 +14,10 @@ import re
 
 _PREFIX = re.compile(r"^(?:codeeff(?:-hf)?\s*:\s*)?(?:error\s*:\s*)?", re.I)
 # logger name -> message prefixes shown once per run
-ONCE_PER_RUN: dict[str, tuple[str, ...]] = {"lm_eval.models.huggingface": ("Left truncation applied",)}
+# (generation contexts; loglikelihood context + continuation, which lm-eval reports per request)
+ONCE_PER_RUN: dict[str, tuple[str, ...]] = {
+    "lm_eval.models.huggingface": ("Left truncation applied", "Combined length of context")
+}
 
 
 def error_line(exc: BaseException | str) -> str:

@@ -38,6 +38,7 @@ import torch
 from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 
+from codeeff.messages import install_once_per_run_filters
 from codeeff.model_adapters.arch import spec_for_config
 from codeeff.model_adapters.measure.accounting import MIXED_TASKS, RunAccounting
 from codeeff.model_adapters.measure.efficiency_record import RunTotals
@@ -120,6 +121,7 @@ class CodeeffHFLM(HFLM):
     """HFLM + a runtime variant (early exit / attention bypass / factorization) + the efficiency record."""
 
     def __init__(self, pretrained: Any, spec: str | None = None, **kwargs: Any) -> None:
+        install_once_per_run_filters()  # every path, a plain simple_evaluate too: per-batch truncation warnings
         variant_args, hf_args = _split_model_args(kwargs)
         variant = parse_variant(variant_args, spec_file=spec)
         config = _load_config(pretrained, hf_args)

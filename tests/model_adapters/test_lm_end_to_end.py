@@ -33,7 +33,7 @@ def _evaluate(model_args: str, tasks=TASKS, **kwargs) -> dict:
     import lm_eval
     from lm_eval.tasks import TaskManager
 
-    import codeeff.model_adapters  # noqa: F401  (registers codeeff-hf)
+    import codeeff  # noqa: F401  (registers codeeff-hf)
 
     return lm_eval.simple_evaluate(
         model="codeeff-hf",
