@@ -18,9 +18,6 @@ from codeeff.leaderboard.bootstrap import Interval
 from codeeff.leaderboard.samples import CORPUS_BOOTSTRAP_METRICS, SampleValues, read_sample_values
 from codeeff.leaderboard.schema import as_number
 
-SUPPORTED = CORPUS_BOOTSTRAP_METRICS
-
-
 def _signature_fields(row: dict, metric: str) -> dict[str, str] | None:
     raw = row.get("metric_signatures")
     try:
@@ -60,8 +57,8 @@ def corpus_paired_bootstrap(
     base_row: dict, cand_row: dict, metric: str, *, confidence: float, resamples: int, seed: int
 ) -> tuple[Interval | None, str]:
     """(interval of candidate − baseline, how it was obtained or why not)."""
-    if metric not in SUPPORTED:
-        return None, f"no corpus-level bootstrap for {metric} (only {', '.join(SUPPORTED)})"
+    if metric not in CORPUS_BOOTSTRAP_METRICS:
+        return None, f"no corpus-level bootstrap for {metric} (only {', '.join(CORPUS_BOOTSTRAP_METRICS)})"
     fields = _signature_fields(base_row, metric)
     if fields is None or fields != _signature_fields(cand_row, metric):
         return None, f"{metric}: no (or different) signature on the two sides"
