@@ -23,7 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "metrics": ("codeeff.metrics.cli", "score prediction files with codeeff's code metrics"),
     "gtranseval": ("codeeff.tasks.gtranseval.cli", "G-TransEval tools: gold self-check, parity with the paper"),
     "factorize": ("codeeff.model_adapters.factorize.cli", "compute a factorized variant once; save spec + factors"),
-    "score": ("codeeff.tasks.score_cli", "re-score saved generations (samples JSONL or predictions) without a model"),
+    "score": ("codeeff.rescore.cli", "re-score saved generations (samples JSONL or predictions) without a model"),
     "leaderboard": ("codeeff.leaderboard.cli", "results directories -> leaderboard CSV / Markdown / Pareto plot"),
     "regress": ("codeeff.leaderboard.regress_cli", "CI regression gate: candidate results vs a baseline"),
     "bench": ("codeeff.bench.cli", "benchmarks against their anchors (sandbox, metrics, adapters, all)"),

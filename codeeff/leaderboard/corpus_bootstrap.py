@@ -18,6 +18,7 @@ from codeeff.leaderboard.bootstrap import Interval
 from codeeff.leaderboard.samples import CORPUS_BOOTSTRAP_METRICS, SampleValues, read_sample_values
 from codeeff.leaderboard.schema import as_number
 
+
 def _signature_fields(row: dict, metric: str) -> dict[str, str] | None:
     raw = row.get("metric_signatures")
     try:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from codeeff.cli import main
+from codeeff.rescore.replay import _doc_hash
 from codeeff.tasks.codexglue import line_task
-from codeeff.tasks.rescoring import _doc_hash
 
 TASK = "codexglue_line_py150"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
+from codeeff.rescore.engine import rescore
 from codeeff.tasks import tasks_dir
-from codeeff.tasks.rescoring import rescore
 
 TASKS = [
     "codexglue_line_py150",
