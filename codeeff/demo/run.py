@@ -202,7 +202,7 @@ def main(argv: list[str]) -> int:
 
     from lm_eval.tasks import TaskManager
 
-    from codeeff.cli import register_models
+    from codeeff import register_models
     from codeeff.tasks import tasks_dir
 
     register_models()
