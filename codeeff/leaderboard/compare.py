@@ -275,7 +275,8 @@ def compare(
     common = sorted(base_tasks & cand_tasks)
     if not common:
         raise CannotCompare(
-            f"no task in common: baseline has {sorted(base_tasks) or 'none'}, candidate has {sorted(cand_tasks) or 'none'}"
+            f"no task in common: baseline has {sorted(base_tasks) or 'none'}, "
+            f"candidate has {sorted(cand_tasks) or 'none'}"
         )
     notes = [f"task {t} only in the baseline: not compared" for t in sorted(base_tasks - cand_tasks)]
     notes += [f"task {t} only in the candidate: not compared" for t in sorted(cand_tasks - base_tasks)]

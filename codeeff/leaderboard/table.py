@@ -131,8 +131,8 @@ def apply_deltas(
     """Recompute every row's deltas against the baseline ``selector`` (per task); return warnings for the user.
 
     Without a selector, each task keeps the baseline ``previous`` names for it (the CSV's rows before the update,
-    see :func:`baselines_of`), so updating a leaderboard does not silently drop its deltas. Returns rows' tasks that have no baseline as warnings, not errors: a leaderboard of
-    several tasks may have a baseline for only some.
+    see :func:`baselines_of`), so updating a leaderboard does not silently drop its deltas. Returns rows' tasks that
+    have no baseline as warnings, not errors: a leaderboard of several tasks may have a baseline for only some.
     """
     warnings: list[str] = []
     previous = previous if previous is not None else baselines_of(rows)

@@ -83,9 +83,10 @@ def rescore(
     The saved generations must cover the requested documents: all of the task's, or its first ``limit`` (the live
     run's ``--limit`` when scoring its samples), of which ``shard = (i, n)`` keeps every n-th from the i-th.
     ``saved_metrics`` (doc id -> the per-sample metrics a shard already computed) replaces ``process_results``: how
-    :func:`merge_shards` aggregates shards without executing anything again. ``source`` overrides what the results'
-    ``config.rescored`` block records about where the generations came from (``from``, ``kind``,
-    ``original_results``, ...) when the file given is an intermediate copy, as the joined shards of a merge are.
+    :func:`~codeeff.rescore.runs.merge_shards` aggregates shards without executing anything again. ``source``
+    overrides what the results' ``config.rescored`` block records about where the generations came from (``from``,
+    ``kind``, ``original_results``, ...) when the file given is an intermediate copy, as the joined shards of a merge
+    are.
     """
     run = load_saved_run(samples, predictions, predictions_format)  # bad files fail here, before the heavy imports
 
@@ -243,7 +244,7 @@ def _detokenize_gte(run: SavedRun, task_obj: Any, order: list[int]) -> None:
 
 def _replay_metrics(task_obj: Any, order: list[int], saved_metrics: dict[int, dict[str, Any]]) -> None:
     """Make ``task_obj`` report the saved per-sample metrics (lm-eval scores the documents in ``order``, once per
-    filter; :func:`merge_shards` only merges single-filter tasks)."""
+    filter; :func:`~codeeff.rescore.runs.merge_shards` only merges single-filter tasks)."""
     import itertools
 
     position = itertools.cycle(order)

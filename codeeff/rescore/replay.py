@@ -12,7 +12,8 @@ from codeeff.contracts.cost import SAMPLE_COST_METRICS
 from codeeff.rescore.saved import SavedDoc, SavedGenerationsError, SavedRun
 
 
-def _doc_hash(doc: Any) -> str:
+def doc_hash(doc: Any) -> str:
+    """lm-eval's hash of a document, as a samples record stores it in ``doc_hash``."""
     from lm_eval.utils import handle_non_serializable, hash_string
 
     return hash_string(json.dumps(doc, indent=2, default=handle_non_serializable, ensure_ascii=False))
@@ -56,7 +57,7 @@ class ReplayLM(LM):
         return saved, repeats[served]
 
     def _check(self, saved: SavedDoc, request, where: str) -> None:
-        if saved.doc_hash and saved.doc_hash != _doc_hash(request.doc):
+        if saved.doc_hash and saved.doc_hash != doc_hash(request.doc):
             raise SavedGenerationsError(
                 f"{where}: the rebuilt task's document differs from the one the generation was made for "
                 "(other data, source or task version); pass the live run's --metadata"

@@ -3,9 +3,9 @@
 A copy is a literal tuple, list or set holding two or more names of one vocabulary (a list of names is a definition
 of that vocabulary), a dict literal mapping names of a vocabulary to names of a vocabulary (a translation between
 vocabularies, e.g. sandbox status -> verdict kind), a dict literal repeating two or more entries of a contract
-mapping, a string literal equal to one of the record schema names, or an f-string rebuilding a G-TransEval task name. Languages are the exception to "two or more":
-a subset of languages is a property of those languages (which have generics, which read stdin), so only a
-collection naming every language counts as a copy of the list.
+mapping, a string literal equal to one of the record schema names, or an f-string rebuilding a G-TransEval task
+name. Languages are the exception to "two or more": a subset of languages is a property of those languages (which
+have generics, which read stdin), so only a collection naming every language counts as a copy of the list.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codeeff.rescore.engine import rescore
-from codeeff.rescore.replay import _doc_hash
+from codeeff.rescore.replay import doc_hash
 from codeeff.rescore.runs import merge_shards
 from codeeff.rescore.saved import SavedGenerationsError
 from codeeff.results_files import STAGING_PREFIX
@@ -59,7 +59,7 @@ def test_a_failed_scoring_leaves_no_files(tmp_path, data_dir, monkeypatch):
     monkeypatch.setenv("CODEEFF_DATA_DIR", str(data_dir))
     first_doc = line_task.load(TASK, "python")["test"][0]
     samples = tmp_path / "samples.jsonl"
-    record = {"doc_id": 0, "resps": [["x = 1"]], "doc_hash": _doc_hash(first_doc), "prompt_hash": "1" * 64}
+    record = {"doc_id": 0, "resps": [["x = 1"]], "doc_hash": doc_hash(first_doc), "prompt_hash": "1" * 64}
     samples.write_text(json.dumps(record) + "\n")
     with pytest.raises(SavedGenerationsError, match="saved prompt"):
         rescore(TASK, samples=samples, limit=1, output=tmp_path / "out")
