@@ -2,7 +2,8 @@
 
 Subpackages: ``tasks`` (lm-eval YAML tasks), ``metrics`` (code metrics with signatures), ``sandbox`` (isolated
 execution), ``model_adapters`` (early-exit / bypass / factorized HF models with efficiency records), ``leaderboard``
-(CSV / Markdown / plots and the regression gate).
+(CSV / Markdown / plots and the regression gate), ``rescore`` (scoring saved generations), ``contracts`` (the names
+and schemas every package shares).
 
 Importing ``codeeff`` registers the ``codeeff-hf`` model with lm-eval as a lazy placeholder (lm-eval imports the
 module, and torch, only when the model is built), so ``simple_evaluate(model="codeeff-hf", ...)`` works after
@@ -14,8 +15,8 @@ from typing import Any
 from codeeff.model_adapters.calib import set_task_text_source
 from codeeff.tasks import tasks_dir
 from codeeff.tasks.documents import task_texts
+from codeeff.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["__version__", "annotate_results", "evaluate", "register_models", "tasks_dir"]
 
 MODELS: dict[str, str] = {"codeeff-hf": "codeeff.model_adapters.lm:CodeeffHFLM"}

@@ -55,6 +55,7 @@ def evaluate(
     from lm_eval.tasks import TaskManager
 
     from codeeff.messages import install_once_per_run_filters
+    from codeeff.results_files import ResultsWriter
     from codeeff.results_hook import annotate_results
     from codeeff.tasks import only_codeeff_tasks, preflight
 
@@ -73,31 +74,32 @@ def evaluate(
         include_defaults=not only_codeeff_tasks(",".join(names)),
         metadata=metadata or None,
     )
-    tracker = None
-    if output_path is not None:
-        from lm_eval.loggers import EvaluationTracker
-
-        tracker = EvaluationTracker(output_path=str(output_path))
-    results = simple_evaluate(
-        model=model,
-        model_args=model_args,
-        tasks=names,
-        device=device or default_device(),
-        task_manager=task_manager,
-        confirm_run_unsafe_code=confirm_run_unsafe_code,
-        log_samples=log_samples,
-        evaluation_tracker=tracker,
-        metadata=metadata or None,
-        **simple_evaluate_kwargs,
-    )
+    writer = ResultsWriter.into(output_path) if output_path is not None else None
+    try:
+        results = simple_evaluate(
+            model=model,
+            model_args=model_args,
+            tasks=names,
+            device=device or default_device(),
+            task_manager=task_manager,
+            confirm_run_unsafe_code=confirm_run_unsafe_code,
+            log_samples=log_samples,
+            evaluation_tracker=writer.tracker if writer else None,
+            metadata=metadata or None,
+            **simple_evaluate_kwargs,
+        )
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
     if results is None:  # a non-zero rank of a data-parallel run: rank 0 holds the results
+        if writer is not None:
+            writer.discard()
         return {}
     annotate_results(results)
-    if tracker is not None:
+    if writer is not None:
         samples = results.pop("samples", None) if log_samples else None
-        tracker.save_results_aggregated(results=results, samples=samples)
-        for task_name in results["configs"] if samples else ():
-            tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
+        writer.write(results, samples)
         if samples is not None:
             results["samples"] = samples
     return results

@@ -1,10 +1,11 @@
 """The ``codeeff`` command: lm-eval's CLI with codeeff's models and tasks loaded, plus codeeff's own subcommands.
 
 lm-eval 0.4.13 has no plugin entry points, so a plain ``lm_eval --model codeeff-hf`` cannot see our model and our
-tasks are only found through ``--include_path``. This wrapper (1) imports ``lm_eval.models`` and then ours, so the
-built-ins stay registered; (2) prepends our task folder to ``--include_path`` while keeping the user's own (from the
-flag or from a ``--config`` YAML); (3) hands everything else to lm-eval unchanged. Our own subcommands are looked up
-in :data:`SUBCOMMANDS` and imported lazily, so ``codeeff ls`` does not pay for torch.
+tasks are only found through ``--include_path``. This wrapper (1) registers our models as lazy placeholders after
+lm-eval's built-ins (:func:`codeeff.register_models`: no torch until a model is built); (2) prepends our task folder
+to ``--include_path`` while keeping the user's own (from the flag or from a ``--config`` YAML); (3) hands everything
+else to lm-eval unchanged. Our own subcommands are looked up in :data:`SUBCOMMANDS` and imported lazily, so
+``codeeff ls`` does not pay for torch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from codeeff import register_models
+
 # name -> (module with `main(argv) -> int`, one-line help). Names must not shadow lm-eval's (run, ls, validate).
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "data": ("codeeff.data_cli", "where benchmark data comes from: show, fetch, verify"),
@@ -23,7 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "metrics": ("codeeff.metrics.cli", "score prediction files with codeeff's code metrics"),
     "gtranseval": ("codeeff.tasks.gtranseval.cli", "G-TransEval tools: gold self-check, parity with the paper"),
     "factorize": ("codeeff.model_adapters.factorize.cli", "compute a factorized variant once; save spec + factors"),
-    "score": ("codeeff.tasks.score_cli", "re-score saved generations (samples JSONL or predictions) without a model"),
+    "score": ("codeeff.rescore.cli", "re-score saved generations (samples JSONL or predictions) without a model"),
     "leaderboard": ("codeeff.leaderboard.cli", "results directories -> leaderboard CSV / Markdown / Pareto plot"),
     "regress": ("codeeff.leaderboard.regress_cli", "CI regression gate: candidate results vs a baseline"),
     "bench": ("codeeff.bench.cli", "benchmarks against their anchors (sandbox, metrics, adapters, all)"),
@@ -33,13 +36,6 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 LM_EVAL_SUBCOMMANDS = ("run", "ls", "validate")
 # Subcommands whose execution builds models or tasks (and so need our models registered and our preflight).
 _MODEL_SUBCOMMANDS = ("run", "validate")
-
-
-def register_models() -> None:
-    """Register codeeff's lm-eval models without hiding lm-eval's built-ins (import order matters)."""
-    import lm_eval.models  # noqa: F401  (fills the registry with the built-ins first)
-
-    importlib.import_module("codeeff.model_adapters.lm")  # registers codeeff-hf
 
 
 def _user_include_paths(args: argparse.Namespace) -> list[str]:
@@ -105,7 +101,7 @@ def _run_lm_eval(argv: Sequence[str]) -> int:
     if command in LM_EVAL_SUBCOMMANDS and hasattr(args, "include_path"):
         args.include_path = [str(tasks_dir()), *_user_include_paths(args)]
     if command in _MODEL_SUBCOMMANDS:
-        register_models()
+        register_models()  # idempotent: `import codeeff` registered them already
         if only_codeeff_tasks(getattr(args, "tasks", None)):
             skip_builtin_task_index()
     if command == "run":

@@ -12,8 +12,9 @@ import functools
 import importlib
 from typing import Any
 
-from codeeff import __version__, provenance
+from codeeff import provenance
 from codeeff.environment import fingerprint
+from codeeff.version import __version__
 
 
 def _signature_fn():

@@ -143,12 +143,10 @@ def _evaluate(
 ) -> dict:
     """One lm-eval run of one variant on one task, saved like `codeeff run --output_path --log_samples`."""
     from lm_eval import simple_evaluate
-    from lm_eval.loggers import EvaluationTracker
 
-    from codeeff.results_hook import annotate_results
+    from codeeff.results_files import ResultsWriter
 
-    output = Path(args.output_dir) / variant.name
-    tracker = EvaluationTracker(output_path=str(output))
+    writer = ResultsWriter.into(Path(args.output_dir) / variant.name)
     model_args = {"pretrained": str(model_dir), "max_length": args.max_length, **variant.keys}
     gen_kwargs = {"max_gen_toks": args.max_gen_toks} if task == TRANSLATION_TASK else None
     results = simple_evaluate(
@@ -162,13 +160,10 @@ def _evaluate(
         log_samples=True,
         apply_chat_template=chat,
         confirm_run_unsafe_code=True,
-        evaluation_tracker=tracker,
+        evaluation_tracker=writer.tracker,
         task_manager=task_manager,
     )
-    samples = results.pop("samples")
-    tracker.save_results_aggregated(results=annotate_results(results), samples=samples)
-    for name in results["configs"]:
-        tracker.save_results_samples(task_name=name, samples=samples[name])
+    writer.write(results, results.pop("samples"))
     return results
 
 
@@ -207,7 +202,7 @@ def main(argv: list[str]) -> int:
 
     from lm_eval.tasks import TaskManager
 
-    from codeeff.cli import register_models
+    from codeeff import register_models
     from codeeff.tasks import tasks_dir
 
     register_models()

@@ -15,10 +15,8 @@ from typing import Any
 import numpy as np
 
 from codeeff.leaderboard.bootstrap import Interval
-from codeeff.leaderboard.samples import SampleValues, read_sample_values
+from codeeff.leaderboard.samples import CORPUS_BOOTSTRAP_METRICS, SampleValues, read_sample_values
 from codeeff.leaderboard.schema import as_number
-
-SUPPORTED = ("bleu", "chrf")
 
 
 def _signature_fields(row: dict, metric: str) -> dict[str, str] | None:
@@ -60,8 +58,8 @@ def corpus_paired_bootstrap(
     base_row: dict, cand_row: dict, metric: str, *, confidence: float, resamples: int, seed: int
 ) -> tuple[Interval | None, str]:
     """(interval of candidate − baseline, how it was obtained or why not)."""
-    if metric not in SUPPORTED:
-        return None, f"no corpus-level bootstrap for {metric} (only {', '.join(SUPPORTED)})"
+    if metric not in CORPUS_BOOTSTRAP_METRICS:
+        return None, f"no corpus-level bootstrap for {metric} (only {', '.join(CORPUS_BOOTSTRAP_METRICS)})"
     fields = _signature_fields(base_row, metric)
     if fields is None or fields != _signature_fields(cand_row, metric):
         return None, f"{metric}: no (or different) signature on the two sides"

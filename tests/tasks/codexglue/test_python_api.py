@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
+from codeeff.rescore.engine import rescore
 from codeeff.tasks import tasks_dir
-from codeeff.tasks.rescoring import rescore
 
 TASKS = [
     "codexglue_line_py150",
@@ -30,7 +30,7 @@ def test_every_completion_task_runs_and_rescoring_reproduces_it(tmp_path, tiny_m
     from lm_eval.loggers import EvaluationTracker
     from lm_eval.tasks import TaskManager
 
-    from codeeff.cli import register_models
+    from codeeff import register_models
 
     register_models()
     manager = TaskManager(include_path=str(tasks_dir()), include_defaults=False, metadata={"data_dir": str(data_dir)})

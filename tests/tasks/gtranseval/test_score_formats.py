@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from codeeff.tasks.rescoring import SavedGenerationsError, read_predictions, rescore
+from codeeff.rescore.engine import rescore
+from codeeff.rescore.saved import SavedGenerationsError, read_predictions
 
 TASK = "gtranseval_java2python"
 N = 40

@@ -17,7 +17,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from codeeff.tasks.rescoring import SAMPLES_NAME, Rescored, SavedGenerationsError, rescore, sibling_results
+from codeeff.rescore.engine import Rescored, rescore
+from codeeff.rescore.saved import SAMPLES_NAME, SavedGenerationsError, sibling_results
 
 
 def find_samples(run_dir: Path, exclude: Path | None = None) -> dict[tuple[Path, str], Path]:
@@ -49,7 +50,7 @@ def score_run_dir(
     limit: int | None = None,
     **options: Any,
 ) -> list[Rescored]:
-    """Score every task of a run folder (``options`` as for :func:`~codeeff.tasks.rescoring.rescore`)."""
+    """Score every task of a run folder (``options`` as for :func:`~codeeff.rescore.engine.rescore`)."""
     root = Path(run_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"no such run folder: {root}")
@@ -106,8 +107,31 @@ def _records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _merged_source(parts: list[tuple[tuple[int, int], Path, dict]]) -> dict[str, Any]:
+    """Where a merge's generations came from: the file the shards scored (the same for all of them, else the merge
+    is refused) and the shards' own results files, instead of the temporary copy the merge replays."""
+    blocks = [((results.get("config") or {}).get("rescored") or {}) for _, _, results in parts]
+    origins = {(b.get("from"), b.get("kind"), b.get("original_results"), b.get("predictions_format")) for b in blocks}
+    if len(origins) != 1:
+        sources = sorted(str(origin[0]) for origin in origins)
+        raise SavedGenerationsError(f"shards scored from different files cannot be merged: {', '.join(sources)}")
+    origin, kind, original_results, predictions_format = origins.pop()
+    shards = sorted(parts, key=lambda part: part[0][0])
+    return {
+        "from": origin,
+        "kind": kind,
+        "original_results": original_results,
+        "predictions_format": predictions_format,
+        "merged_shards": [str(sibling_results(path)) for _, path, _ in shards],
+    }
+
+
 def merge_shards(shard_dirs: list[str | os.PathLike], output: str | os.PathLike, **options: Any) -> list[Rescored]:
-    """Join the shards of every task and aggregate them as one scoring would (nothing is executed again)."""
+    """Join the shards of every task and aggregate them as one scoring would (nothing is executed again).
+
+    The merged results record the file the shards scored as their source (``config.rescored.from``) and the shards'
+    results files (``config.rescored.merged_shards``).
+    """
     from codeeff.provenance import record_sandbox
 
     outcomes = []
@@ -139,6 +163,7 @@ def merge_shards(shard_dirs: list[str | os.PathLike], output: str | os.PathLike,
                     output=output,
                     limit=rescored.get("limit"),
                     saved_metrics=saved,
+                    source=_merged_source(parts),
                     confirm_run_unsafe_code=True,  # the shards' metrics are reused: nothing is executed
                     **options,
                 )

@@ -10,7 +10,8 @@
     codeeff score RUN_DIR --shard 0/2 --output s0 ...  (and 1/2 -> s1 on another machine)
     codeeff score merge s0 s1 --output scored/
 
-The logic lives in :mod:`codeeff.tasks.rescoring`; this module only parses arguments and prints.
+The logic lives in :mod:`codeeff.rescore.engine` and :mod:`codeeff.rescore.runs`; this module only parses arguments
+and prints.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+from codeeff.rescore.saved import PREDICTION_FORMATS
 
 
 def _metadata(value: str) -> dict:
@@ -72,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--predictions-format",
-        choices=("raw", "gte", "transcoder"),
+        choices=PREDICTION_FORMATS,
         default="raw",
         help="raw: code as written; gte: G-TransEval's tokenized one-line-per-document translations "
         "(Results/translation_results), detokenized into the target language; transcoder: raw code, each output "
@@ -124,7 +127,7 @@ def main(argv: list[str]) -> int:
 
     setup_logging("WARNING")
     if argv[:1] == ["merge"]:
-        from codeeff.tasks.score_runs import merge_shards
+        from codeeff.rescore.runs import merge_shards
 
         margs = build_merge_parser().parse_args(argv[1:])
         return _report(merge_shards(margs.shard_dirs, margs.output, include_defaults=margs.include_defaults))
@@ -138,7 +141,7 @@ def main(argv: list[str]) -> int:
     if args.run_dir is not None:
         if args.task or args.samples or args.predictions:
             parser.error("a run folder is scored whole: give it without --task/--samples/--predictions")
-        from codeeff.tasks.score_runs import score_run_dir
+        from codeeff.rescore.runs import score_run_dir
 
         outcomes = score_run_dir(
             args.run_dir, args.output, shard=args.shard, limit=args.limit, metadata=args.metadata, **options
@@ -146,7 +149,7 @@ def main(argv: list[str]) -> int:
         return _report(outcomes)
     if not args.task or not (args.samples or args.predictions):
         parser.error("give a run folder, or --task with --samples or --predictions")
-    from codeeff.tasks.rescoring import rescore
+    from codeeff.rescore.engine import rescore
 
     outcome = rescore(
         args.task,

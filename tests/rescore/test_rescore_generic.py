@@ -1,10 +1,10 @@
-"""`codeeff score` is generic: it scores another engineer's code-executing G-TransEval task (sandboxed) too."""
+"""`codeeff score` is generic: it also scores a code-executing G-TransEval task (sandboxed)."""
 
 from __future__ import annotations
 
 import json
 
-from codeeff.tasks.rescoring import rescore
+from codeeff.rescore.engine import rescore
 
 TASK = "gtranseval_java2python_type1"
 

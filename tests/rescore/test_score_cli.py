@@ -7,8 +7,8 @@ import json
 import pytest
 
 from codeeff.cli import main
+from codeeff.rescore.replay import doc_hash
 from codeeff.tasks.codexglue import line_task
-from codeeff.tasks.rescoring import _doc_hash
 
 TASK = "codexglue_line_py150"
 
@@ -31,7 +31,7 @@ def _sample(doc_id: int, doc_hash: str, prompt_hash: str = "", response: str = "
 
 def test_malformed_samples_line_is_named(tmp_path, capsys, first_doc):
     path = tmp_path / "samples.jsonl"
-    path.write_text(json.dumps(_sample(0, _doc_hash(first_doc))) + "\n{broken\n")
+    path.write_text(json.dumps(_sample(0, doc_hash(first_doc))) + "\n{broken\n")
     code, _, err = _score(capsys, "--task", TASK, "--samples", str(path))
     assert code != 0 and f"{path}:2: not valid JSON" in err and "Traceback" not in err
 
@@ -59,7 +59,7 @@ def test_samples_of_other_data_are_refused(tmp_path, capsys, first_doc):
 
 def test_changed_prompt_is_refused_unless_allowed(tmp_path, capsys, first_doc):
     path = tmp_path / "samples.jsonl"
-    path.write_text(json.dumps(_sample(0, _doc_hash(first_doc), prompt_hash="1" * 64)) + "\n")
+    path.write_text(json.dumps(_sample(0, doc_hash(first_doc), prompt_hash="1" * 64)) + "\n")
     code, _, err = _score(capsys, "--task", TASK, "--samples", str(path), "--limit", "1")
     assert code != 0 and "saved prompt(s) differ" in err and "--allow-prompt-mismatch" in err
     code, out, err = _score(capsys, "--task", TASK, "--samples", str(path), "--allow-prompt-mismatch", "--limit", "1")
@@ -68,7 +68,7 @@ def test_changed_prompt_is_refused_unless_allowed(tmp_path, capsys, first_doc):
 
 def test_doc_ids_beyond_the_task_are_refused(tmp_path, capsys, first_doc):
     path = tmp_path / "samples.jsonl"
-    path.write_text(json.dumps(_sample(10**6, _doc_hash(first_doc))) + "\n")
+    path.write_text(json.dumps(_sample(10**6, doc_hash(first_doc))) + "\n")
     code, _, err = _score(capsys, "--task", TASK, "--samples", str(path))
     assert code != 0 and "outside the task's 3819 documents" in err
 
