@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeeff.contracts.records import VARIANT_SCHEMA
 from codeeff.model_adapters.early_exit.policy_syntax import parse_policy
 from codeeff.model_adapters.errors import VariantSpecError
 
-SPEC_SCHEMA = "codeeff.variant/1"
+SPEC_SCHEMA = VARIANT_SCHEMA
 
 
 # ----- value parsers -----------------------------------------------------------------------------------------------

@@ -40,8 +40,8 @@ early_exit (weights first, then attention swaps, then the layer-forward gates th
 
 How a transform tells the cost model what changed
 -------------------------------------------------
-The analytic cost model (:mod:`codeeff.model_adapters.measure.flops`) re-reads the *current* module tree after the stack is
-applied, so most changes need no reporting at all:
+The analytic cost model (:mod:`codeeff.model_adapters.measure.flops`) re-reads the *current* module tree after the
+stack is applied, so most changes need no reporting at all:
 
 * Linear FLOPs per token of a layer = sum of ``2 * in * out`` over the ``nn.Linear`` modules inside it. A factorized
   module built from ``nn.Linear`` children (down: in->r, up: r->out) is therefore counted correctly automatically; a

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-LANGUAGES = ("python", "java", "cpp", "javascript", "csharp")
+from codeeff.contracts.languages import LANGUAGES
 
 # Exit-code contract for generated test programs (shared with the task engineers).
 EXIT_PASSED = 0

@@ -1,4 +1,4 @@
-"""Candidate exit depths (``exit_layers``): an explicit list, ``all`` (the default) or the early-exit seed's schedule."""
+"""Candidate exit depths (``exit_layers``): an explicit list, ``all`` (the default) or the early-exit seed's."""
 
 from __future__ import annotations
 

@@ -15,7 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-SCHEMA = "codeeff.efficiency/1"
+from codeeff.contracts.cost import efficiency_unit
+from codeeff.contracts.records import EFFICIENCY_SCHEMA
+
+SCHEMA = EFFICIENCY_SCHEMA
 STATUSES = ("measured", "derived", "attributed", "estimated", "unavailable")
 FLOPS_SOURCE = "analytic cost model over the execution log (layers run, shapes, exit checks, K/V fill)"
 PER_POSITION = "; per processed position (prompt, generated and scored positions, padding included)"
@@ -119,15 +122,19 @@ def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str 
     dense_source = DENSE_SOURCE if dense_reference is None else f"dense reference: {dense_reference}"
     note = "lm-eval --use_cache: replayed requests did not run and are not counted" if cache_used else None
     figs: dict[str, dict[str, Any]] = {}
-    figs["params"] = figure(static["params"], "parameters", "measured", "unique parameter storages of the model")
-    figs["param_bytes"] = figure(static["param_bytes"], "bytes", "measured", "unique parameter storages (nbytes)")
+    figs["params"] = figure(
+        static["params"], efficiency_unit("params"), "measured", "unique parameter storages of the model"
+    )
+    figs["param_bytes"] = figure(
+        static["param_bytes"], efficiency_unit("param_bytes"), "measured", "unique parameter storages (nbytes)"
+    )
     if "resident_bytes" in static:
         figs["resident_bytes"] = figure(
-            static["resident_bytes"], "bytes", "measured",
+            static["resident_bytes"], efficiency_unit("resident_bytes"), "measured",
             "memory to load the variant: unique storages of the parameters and buffers its modules hold",
         )  # fmt: skip
     figs["compression_ratio"] = figure(
-        static["params"] / static["params_baseline"], "ratio", "derived",
+        static["params"] / static["params_baseline"], efficiency_unit("compression_ratio"), "derived",
         "params of the variant / params of the unmodified model (the seed's CR; < 1 is smaller)",
     )  # fmt: skip
 
@@ -135,23 +142,29 @@ def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str 
     if tokens:
         flops_note = note
         figs["flops_per_token"] = figure(
-            totals.flops_total / tokens, "FLOPs/token", "derived", FLOPS_SOURCE + PER_POSITION, flops_note
+            totals.flops_total / tokens,
+            efficiency_unit("flops_per_token"),
+            "derived",
+            FLOPS_SOURCE + PER_POSITION,
+            flops_note,
         )
         figs["flops_dense_per_token"] = figure(
-            totals.flops_dense / tokens, "FLOPs/token", "derived", dense_source + PER_POSITION, flops_note,
+            totals.flops_dense / tokens, efficiency_unit("flops_dense_per_token"), "derived",
+            dense_source + PER_POSITION, flops_note,
         )  # fmt: skip
         figs["flops_total"] = figure(totals.flops_total, "FLOPs", "derived", FLOPS_SOURCE, flops_note)
         figs["flops_dense_total"] = figure(totals.flops_dense, "FLOPs", "derived", dense_source, flops_note)
         for name, value in sorted(totals.flops.items()):
             figs[f"flops_{name}"] = figure(value, "FLOPs", "derived", f"{FLOPS_SOURCE}: {name} part", flops_note)
     else:
-        for name in ("flops_per_token", "flops_dense_per_token"):
-            figs[name] = unavailable("FLOPs/token", note or "no requests ran in this process")
+        nothing_ran = note or "no requests ran in this process"
+        figs["flops_per_token"] = unavailable(efficiency_unit("flops_per_token"), nothing_ran)
+        figs["flops_dense_per_token"] = unavailable(efficiency_unit("flops_dense_per_token"), nothing_ran)
 
     no_gen = note or "no generate_until requests ran"
     if totals.gen_tokens:
         figs["layers_per_token"] = figure(
-            totals.layer_token_sum / totals.gen_tokens, "layers", "measured",
+            totals.layer_token_sum / totals.gen_tokens, efficiency_unit("layers_per_token"), "measured",
             "decoder layers executed in the step of each generated token (execution log)", note,
         )  # fmt: skip
         depth_sum = sum(d * c for d, c in totals.exit_depth_hist.items())
@@ -162,29 +175,43 @@ def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str 
                 note,
             )  # fmt: skip
         figs["prefill_s"] = figure(
-            totals.prefill_s, "s", "measured", "wall clock, first forward of each generate", note
+            totals.prefill_s,
+            efficiency_unit("prefill_s"),
+            "measured",
+            "wall clock, first forward of each generate",
+            note,
         )
         figs["decode_s"] = figure(
-            totals.decode_s, "s", "measured", "wall clock, generate minus its first forward", note
+            totals.decode_s,
+            efficiency_unit("decode_s"),
+            "measured",
+            "wall clock, generate minus its first forward",
+            note,
         )
         figs["tokens_per_s"] = figure(
-            totals.gen_tokens / totals.gen_wall_s if totals.gen_wall_s else None, "tokens/s", "derived",
+            totals.gen_tokens / totals.gen_wall_s if totals.gen_wall_s else None, efficiency_unit("tokens_per_s"),
+            "derived",
             "generated tokens / generate wall time (prefill + decode)", note,
         )  # fmt: skip
         figs["latency_s_mean"] = figure(
-            totals.latency_sum_s / totals.gen_requests, "s", "measured",
+            totals.latency_sum_s / totals.gen_requests, efficiency_unit("latency_s_mean"), "measured",
             "per request: wall time of the batched generate call that produced it", note,
         )  # fmt: skip
         figs["kv_cache_bytes"] = figure(
-            totals.kv_cache_bytes_max or None, "bytes", "measured",
+            totals.kv_cache_bytes_max or None, efficiency_unit("kv_cache_bytes"), "measured",
             "largest KV cache at the end of a generate call (sum of cached tensors' nbytes)",
             note if totals.kv_cache_bytes_max else "generation ran without a KV cache",
         )  # fmt: skip
     else:
-        for name, unit in (("layers_per_token", "layers"), ("prefill_s", "s"), ("decode_s", "s"),
-                           ("tokens_per_s", "tokens/s"), ("latency_s_mean", "s"), ("kv_cache_bytes", "bytes")):  # fmt: skip
-            figs[name] = unavailable(unit, no_gen)
-    figs["gen_tokens"] = figure(totals.gen_tokens, "tokens", "measured", "generated tokens (padding excluded)", note)
+        figs["layers_per_token"] = unavailable(efficiency_unit("layers_per_token"), no_gen)
+        figs["prefill_s"] = unavailable(efficiency_unit("prefill_s"), no_gen)
+        figs["decode_s"] = unavailable(efficiency_unit("decode_s"), no_gen)
+        figs["tokens_per_s"] = unavailable(efficiency_unit("tokens_per_s"), no_gen)
+        figs["latency_s_mean"] = unavailable(efficiency_unit("latency_s_mean"), no_gen)
+        figs["kv_cache_bytes"] = unavailable(efficiency_unit("kv_cache_bytes"), no_gen)
+    figs["gen_tokens"] = figure(
+        totals.gen_tokens, efficiency_unit("gen_tokens"), "measured", "generated tokens (padding excluded)", note
+    )
     if totals.ll_requests:
         figs["loglikelihood_s"] = figure(totals.ll_wall_s, "s", "measured", "wall clock of scoring forwards", note)
     if totals.sim_positions:
@@ -198,19 +225,23 @@ def build_figures(totals: RunTotals, static: dict[str, Any], energy_reason: str 
     kept = static.get("dense_released") is False and static.get("params") != static.get("params_baseline")
     memory_note = "; includes the dense modules kept for restore() (keep_dense=true)" if kept else ""
     figs["peak_memory_bytes"] = figure(
-        totals.peak_memory_bytes or None, "bytes", "measured", memory_source + memory_note, note
+        totals.peak_memory_bytes or None,
+        efficiency_unit("peak_memory_bytes"),
+        "measured",
+        memory_source + memory_note,
+        note,
     )
 
     figs.update(_energy_figures(totals, energy_reason, energy_source, note))
     return figs
 
 
+# energy figure per unit -> how it is divided
 ENERGY_PER = {
-    "energy_j_per_generated_token": ("J/generated token", "energy of generate_until calls / gen_tokens (generated "
-                                     "tokens, padding excluded)"),
-    "energy_j_per_position": ("J/position", "energy_j / every processed position (prompt, generated and scored "
-                              "positions, padding included)"),
-}  # fmt: skip
+    "energy_j_per_generated_token": "energy of generate_until calls / gen_tokens (generated tokens, padding excluded)",
+    "energy_j_per_position": "energy_j / every processed position (prompt, generated and scored positions, padding "
+    "included)",
+}
 
 
 def _energy_figures(totals: RunTotals, reason: str | None, source: str, note: str | None) -> dict[str, dict]:
@@ -218,19 +249,22 @@ def _energy_figures(totals: RunTotals, reason: str | None, source: str, note: st
     if reason is None and totals.energy_measured_s == 0:
         reason = "no measurement segment reached 1 s (energy counters update about every 100 ms)"
     if reason is not None:
-        out = {"energy_j": unavailable("J", reason, source if totals.energy_measured_s == 0 else "")}
-        out.update({name: unavailable(unit, reason) for name, (unit, _) in ENERGY_PER.items()})
+        out = {
+            "energy_j": unavailable(
+                efficiency_unit("energy_j"), reason, source if totals.energy_measured_s == 0 else ""
+            )
+        }
+        out.update({name: unavailable(efficiency_unit(name), reason) for name in ENERGY_PER})
         return out
     partial = (
         f"{totals.energy_unattributed_s:.2f} s of segments shorter than 1 s were not measured"
         if totals.energy_unattributed_s
         else None
     )
-    out = {"energy_j": figure(totals.energy_j, "J", "measured", source, partial or note)}
+    out = {"energy_j": figure(totals.energy_j, efficiency_unit("energy_j"), "measured", source, partial or note)}
     for name, joules, denominator in (("energy_j_per_generated_token", totals.energy_gen_j, totals.gen_tokens),
                                       ("energy_j_per_position", totals.energy_j, totals.positions)):  # fmt: skip
-        unit, how = ENERGY_PER[name]
         value = joules / denominator if denominator else None
         why = partial or note if value is not None else "nothing to divide by (no such tokens ran)"
-        out[name] = figure(value, unit, "derived", f"{source}; {how}", why)
+        out[name] = figure(value, efficiency_unit(name), "derived", f"{source}; {ENERGY_PER[name]}", why)
     return out

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from codeeff.contracts.cost import SAMPLE_COST_METRICS
+
 # Per-sample cost metrics a codeeff task may emit (declare each in the task's metric_list with `aggregation: mean`).
-COST_METRICS: tuple[str, ...] = ("flops", "flops_dense", "latency_s", "gen_tokens", "layers_per_token", "energy_j")
+COST_METRICS: tuple[str, ...] = SAMPLE_COST_METRICS
 
 
 class GenerationWithStats(str):
