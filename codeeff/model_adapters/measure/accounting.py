@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -28,7 +28,9 @@ from codeeff.model_adapters.measure.execution_log import ExecutionRecorder, cach
 from codeeff.model_adapters.measure.flops import BREAKDOWN, StepLog, cached_equivalent_steps
 from codeeff.model_adapters.measure.generation_stats import GenerationWithStats
 from codeeff.model_adapters.measure.memory import PeakMemory
-from codeeff.model_adapters.variant import LoadedVariant
+
+if TYPE_CHECKING:
+    from codeeff.model_adapters.variant import LoadedVariant
 
 MIXED_TASKS = "*"  # totals key of a request call that mixed tasks and could not be split
 DENSE_CACHED_NOTE = (
