@@ -10,7 +10,8 @@ from codeeff.model_adapters.errors import VariantSpecError
 def seed_exit_depths(num_layers: int) -> list[int]:
     """The early-exit seed's schedule: first exit after layer 4, every 2nd layer in the first half, every 4th after.
 
-    28 layers -> 4,6,...,14,18,22,26 (9 exits); 32 layers -> 4,...,16,20,24,28 (10 exits), as in the thesis.
+    28 layers -> 4,6,...,14,18,22,26 (9 exits); 32 layers -> 4,...,16,20,24,28 (10 exits), as in Briem, "Towards
+    Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU Wien, 2025), §4.4.
     """
     half = num_layers // 2
     depths = list(range(4, half + 1, 2))
