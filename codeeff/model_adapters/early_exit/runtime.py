@@ -81,6 +81,8 @@ class _Step:
 
 
 class EarlyExit:
+    """The early-exit transform: a fixed depth (``fixed_depth``) or a ``policy`` checked after each of ``exit_depths``."""
+
     name = "early_exit"
 
     def __init__(
