@@ -2,9 +2,9 @@
 
 Per-sample cost metrics are what a codeeff task emits for each document (lm-eval averages them per task; each is
 declared in the task's ``metric_list`` with ``aggregation: mean``). Efficiency figures are the run-level figures of
-the efficiency record (``results["config"]["efficiency"]["figures"]``, schema :data:`codeeff.contracts.records.
-EFFICIENCY_SCHEMA`); a record may hold more figures than listed here (per-part FLOPs, exit depths), which consumers
-keep under their own names.
+the efficiency record (``results["config"]["efficiency"]["figures"]``, schema
+:data:`~codeeff.contracts.records.EFFICIENCY_SCHEMA`); a record may hold more figures than listed here (per-part
+FLOPs, exit depths), which consumers keep under their own names.
 
 ``kind`` says what a figure measures (``size``, ``compute``, ``time``, ``memory``, ``energy``, ``count``);
 ``machine_dependent`` says whether the value depends on the machine that ran it (wall clock, throughput, energy,

@@ -153,7 +153,8 @@ def test_gtranseval_verdict_kinds_are_the_contracts():
     from codeeff.tasks.gtranseval import task, verdict
 
     assert tuple(task.EXEC_STATUSES) == execution.VERDICT_KINDS
-    assert verdict.SANDBOX_KINDS == execution.SANDBOX_TO_VERDICT
+    kinds = {status: str(getattr(kind, "value", kind)) for status, kind in verdict.SANDBOX_KINDS.items()}
+    assert kinds == execution.SANDBOX_TO_VERDICT
     assert execution.verdict_kind("memory") == execution.OTHER
     assert execution.verdict_kind("cpu_limit") == execution.TIMEOUT
 
