@@ -5,7 +5,7 @@ PY150 dev rows (``codexglue/unixcoder_line_dev/py150/dev.json``), cycled to the 
 prediction is a perturbation of reference ``i`` chosen by ``i % 5``: 0 identical, 1 last token dropped, 2 one token
 replaced by a token of another row, 3 the gt of another row (``(7 i + 1) mod n``), 4 two adjacent tokens swapped
 (the positions come from ``random.Random(i)``). Both sides are then detokenized to raw code
-(:func:`codeeff.metrics.codexglue_tokens.detokenize`), which is what a raw-code model is scored on.
+(:func:`codeeff.formats.codexglue.detokenize`), which is what a raw-code model is scored on.
 
 Figures: wall time and throughput per metric (CodeBLEU's five components and its compat value are one memoised
 computation, timed once including the start of its seeded workers), the total wall time for all metrics, and the
@@ -70,7 +70,7 @@ def _perturb(index: int, tokens: list[str], other: list[str]) -> list[str]:
 
 def build_pairs(count: int, data_dir: str | None = None) -> list[tuple[str, str]]:
     """The benchmark's (reference, prediction) raw-code pairs (see the module docstring)."""
-    from codeeff.metrics import codexglue_tokens as cxg
+    from codeeff.formats import codexglue as cxg
 
     root = resolve_data_dir("codexglue_line", data_dir)
     with open(root / "codexglue" / "unixcoder_line_dev" / "py150" / "dev.json", encoding="utf-8") as fh:

@@ -10,8 +10,8 @@ Plain Python API (sentence/sample level and corpus level):
   :func:`levenshtein_distance`, :func:`token_accuracy`;
 - execution: :func:`pass_at_k`, :func:`corpus_pass_at_k`, :func:`ca_breakdown`, :func:`execution_metrics`.
 
-lm-eval glue lives in :mod:`codeeff.metrics.lm_eval_glue`; CodeXGLUE (de)tokenization in
-:mod:`codeeff.metrics.codexglue_tokens`; :func:`signature` gives the signature of any metric name in results.
+lm-eval glue lives in :mod:`codeeff.metrics.lm_eval_glue`; the CodeXGLUE token format in
+:mod:`codeeff.formats.codexglue`; :func:`signature` gives the signature of any metric name in results.
 """
 
 from codeeff.metrics.code_bleu import CodeBLEUResult, corpus_codebleu, sentence_codebleu
@@ -28,6 +28,7 @@ from codeeff.metrics.line import (
     exact_match_cxg,
     exact_match_plain,
     levenshtein_distance,
+    restore_literals,
     token_accuracy,
 )
 from codeeff.metrics.registry import metrics, signature
@@ -60,6 +61,7 @@ __all__ = [
     "metrics",
     "pass_at_k",
     "pass_at_k_from_outcomes",
+    "restore_literals",
     "sentence_bleu",
     "sentence_bleu_cxg",
     "sentence_chrf",

@@ -19,9 +19,20 @@ Names keep apart what the literature conflates (code-eval-anchors §(d)6-7):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from codeeff.metrics.codexglue_tokens import restore_literals
+# The CodeXGLUE line evaluator's literal pattern (non-greedy, across newlines); kept identical for parity.
+_KEPT_LITERAL = re.compile(r"<(STR|NUM|CHAR)_LIT:(.*?)>", re.S)
+
+
+def restore_literals(code: str) -> str:
+    """The CodeXGLUE line evaluator's ``post_process`` (``<NUM_LIT>`` -> ``0``, ``<STR_LIT>`` and ``<CHAR_LIT>`` ->
+    empty, ``<X_LIT:v>`` -> ``v``): what its EM and edit similarity compare."""
+    code = code.replace("<NUM_LIT>", "0").replace("<STR_LIT>", "").replace("<CHAR_LIT>", "")
+    for kind, value in _KEPT_LITERAL.findall(code):
+        code = code.replace(f"<{kind}_LIT:{value}>", value)
+    return code
 
 
 def exact_match_cxg(prediction: str, reference: str) -> float:

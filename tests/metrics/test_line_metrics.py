@@ -11,7 +11,14 @@ import json
 
 import pytest
 
-from codeeff.metrics import edit_similarity, exact_match_cxg, exact_match_plain, levenshtein_distance, token_accuracy
+from codeeff.metrics import (
+    edit_similarity,
+    exact_match_cxg,
+    exact_match_plain,
+    levenshtein_distance,
+    restore_literals,
+    token_accuracy,
+)
 
 EVALUATOR_FIXTURES = {
     # folder: (sum of per-sample edit similarities, exact matches, rows, first per-sample ES values)
@@ -104,3 +111,9 @@ def test_every_text_metric_strips_both_sides_and_says_so():
     assert edit_similarity("return a ;\n", "return a ; ") == 100.0
     assert levenshtein_distance("return a ;\n", " return a ;") == 0.0
     assert exact_match_cxg("a b", "a b ") == 1.0
+
+
+def test_restore_literals_matches_the_codexglue_evaluator_post_process():
+    text = "x = <NUM_LIT> + <NUM_LIT:3> ; s = \"<STR_LIT>\" + '<STR_LIT:aU+0020b>' ; c = '<CHAR_LIT>'"
+    # Evaluator semantics: bare NUM -> 0, bare STR/CHAR -> empty, kept value verbatim (U+0020 NOT decoded).
+    assert restore_literals(text) == "x = 0 + 3 ; s = \"\" + 'aU+0020b' ; c = ''"

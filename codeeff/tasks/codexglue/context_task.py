@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from codeeff.formats.codexglue_rows import SourceConfig, load_token_files
 from codeeff.model_adapters.stats import cost_metrics
 from codeeff.provenance import record_dataset
 from codeeff.tasks.codexglue import scoring, text
-from codeeff.tasks.codexglue.sources import SourceConfig, load_token_files
 
 DEFAULT_MAX_CONTEXT_TOKENS = 512
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeeff.metrics import codexglue_tokens as cxg
+from codeeff.formats import codexglue as cxg
+from codeeff.metrics.line import restore_literals
 
 OK = "ok"
 LINE_CORPUS_METRICS = ("bleu", "bleu_cxg", "codebleu", "rougeL", "chrf")
@@ -27,7 +28,7 @@ def metric_text(tokens: list[str]) -> str:
             lines.append([])
         else:
             lines[-1].append(token)
-    return cxg.restore_literals("\n".join(" ".join(line) for line in lines))
+    return restore_literals("\n".join(" ".join(line) for line in lines))
 
 
 def _items(names: tuple[str, ...], prediction: str, reference: str, language: str) -> dict[str, dict[str, str]]:
@@ -67,7 +68,7 @@ def span_metrics(prediction: list[str], reference: list[str], language: str) -> 
         "exact_match_cxg": exact_match_cxg(" ".join(prediction), " ".join(reference)),
         "levenshtein_distance": levenshtein_distance(pred_text, ref_text),
         "token_accuracy": token_accuracy(
-            [cxg.restore_literals(t) for t in prediction], [cxg.restore_literals(t) for t in reference]
+            [restore_literals(t) for t in prediction], [restore_literals(t) for t in reference]
         ),
         **_items(SPAN_CORPUS_METRICS, pred_text, ref_text, language),
     }

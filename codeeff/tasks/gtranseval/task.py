@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from codeeff.tasks.gtranseval.detokenize import detokenize
+from codeeff.formats.gtranseval import detokenize
 from codeeff.tasks.gtranseval.problems import DISPLAY_NAMES, TYPES, Problem, TestCase, load_problems
 
 EXEC_STATUSES = ("passed", "wrong_answer", "compile_error", "runtime_error", "timeout", "other")

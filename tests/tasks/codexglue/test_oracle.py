@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from codeeff.metrics import codexglue_tokens as cxg
+from codeeff.formats import codexglue as cxg
+from codeeff.formats.codexglue_rows import SourceConfig, load_token_files
 from codeeff.metrics import lm_eval_glue, metrics
 from codeeff.metrics.lm_eval_glue import corpus_item
 from codeeff.tasks.codexglue import context_task, line_task
 from codeeff.tasks.codexglue.scoring import LINE_CORPUS_METRICS, metric_text
-from codeeff.tasks.codexglue.sources import SourceConfig, load_token_files
 from codeeff.tasks.rescoring import rescore
 
 N_DOCS = 12

@@ -1,4 +1,4 @@
-"""CodeXGLUE code-completion tokens <-> raw code.
+"""The CodeXGLUE code-completion token format: tokens <-> raw code, literal placeholders, the literal tables.
 
 CodeXGLUE's PY150 and JavaCorpus files are *tokenized*: tokens are separated by single spaces, ``<s>``/``</s>`` mark a
 file's start/end, Python newlines are ``<EOL>`` (indentation and comments were dropped), and literals were normalised:
@@ -14,8 +14,8 @@ offers both directions, and they are exact inverses on the token level:
 - :func:`retokenize` turns raw code (e.g. a model's output) into CodeXGLUE tokens, following the dataset's own
   preprocessing (Python: ``tokenize``-like tokens, comments and indentation dropped, newlines -> ``<EOL>``; Java:
   javalang-like tokens, ``>>``/``>>>`` split into single ``>`` as javalang does for generics);
-- :func:`restore_literals` is the CodeXGLUE line evaluator's ``post_process`` (``<NUM_LIT>`` -> ``0``, ``<STR_LIT>``
-  and ``<CHAR_LIT>`` -> empty, ``<X_LIT:v>`` -> ``v``), used by the ``exact_match_cxg`` / ``edit_similarity`` parity.
+- the CodeXGLUE line evaluator's ``post_process`` (what its metrics compare) is a metric helper:
+  :func:`codeeff.metrics.restore_literals`.
 
 The tokenizers are regular expressions rather than Python's ``tokenize`` / javalang because model output is partial
 code (unclosed brackets, unterminated strings, stray dedents) on which those raise; on complete code both agree with
@@ -37,8 +37,6 @@ _ALIASES = {"python": "python", "py": "python", "py150": "python", "java": "java
 
 BOS, EOS, EOL = "<s>", "</s>", "<EOL>"
 _SPECIAL_ESCAPES = {" ": "U+0020", ",": "U+002C"}
-# The CodeXGLUE line evaluator's literal pattern (non-greedy, across newlines); kept identical for parity.
-_KEPT_LITERAL = re.compile(r"<(STR|NUM|CHAR)_LIT:(.*?)>", re.S)
 _PLACEHOLDER = re.compile(r"<(STR|NUM|CHAR)_LIT(?::(.*?))?>", re.S)
 
 
@@ -105,16 +103,8 @@ def load_literals(language: str, data_dir: str | os.PathLike | None = None) -> L
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Literal helpers
+# Literal escapes
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def restore_literals(code: str) -> str:
-    """The CodeXGLUE line evaluator's ``post_process``: what its EM and edit similarity compare."""
-    code = code.replace("<NUM_LIT>", "0").replace("<STR_LIT>", "").replace("<CHAR_LIT>", "")
-    for kind, value in _KEPT_LITERAL.findall(code):
-        code = code.replace(f"<{kind}_LIT:{value}>", value)
-    return code
 
 
 def _escape_literal(value: str) -> str:
@@ -495,3 +485,16 @@ def detokenize(
     if not layout:
         return " ".join(raw)
     return "\n".join(_java_lines(raw))
+
+
+PROMPT_FORMATS = ("code", "tokens")
+
+
+def render(text: str, language: str, prompt_format: str, literals: Literals) -> str:
+    """A context of CodeXGLUE tokens as a model reads it: raw code (``code``, :func:`detokenize`) or the dataset's
+    own space-separated tokens without ``<s>``/``</s>`` (``tokens``)."""
+    if prompt_format == "tokens":
+        return " ".join(split_tokens(text))
+    if prompt_format != "code":
+        raise ValueError(f"unknown prompt format '{prompt_format}'; known: {', '.join(PROMPT_FORMATS)}")
+    return detokenize(text, language, literals)

@@ -367,8 +367,3 @@ def _tokenize_python(code: str) -> list[str]:
         else:
             tokens.append(tok.string)
     return tokens
-
-
-def tokenized_text(code: str, language: str) -> str:
-    """Space-joined tokens of ``code`` (G-TransEval's on-disk format)."""
-    return " ".join(tokenize(code, language))
