@@ -142,7 +142,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # 1. Everything at once, as `codeeff metrics --metric all` does (CodeBLEU workers started cold, in the timing).
     _cold_codebleu()
     cpu0, children0 = time.process_time(), _children_cpu_s()
-    values, all_wall = _timed(lambda: registry.corpus_scores(names, refs, preds, "python"))
+    values, all_wall = _timed(
+        lambda: registry.corpus_scores(names, predictions=preds, references=refs, language="python")
+    )
     close_shared_workers()  # so the workers' CPU time is counted in RUSAGE_CHILDREN
     all_cpu = (time.process_time() - cpu0) + (_children_cpu_s() - children0)
 
@@ -151,7 +153,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     per_metric: dict[str, dict[str, Any]] = {}
     _cold_codebleu()
     cpu0, children0 = time.process_time(), _children_cpu_s()
-    result, seconds = _timed(lambda: code_bleu.corpus_codebleu(refs, preds, "python", workers=workers))
+    result, seconds = _timed(
+        lambda: code_bleu.corpus_codebleu(predictions=preds, references=refs, language="python", workers=workers)
+    )
     close_shared_workers()
     per_metric[CODEBLEU_ROW] = {
         "wall_s": seconds,
@@ -161,7 +165,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for name in names:
         if not name.startswith("codebleu"):
             cpu0 = time.process_time()
-            alone, seconds = _timed(lambda name=name: registry.get(name).corpus(refs, preds, "python"))
+            alone, seconds = _timed(
+                lambda name=name: registry.get(name).corpus(predictions=preds, references=refs, language="python")
+            )
             per_metric[name] = {
                 "wall_s": seconds,
                 "cpu_s": time.process_time() - cpu0,
@@ -171,8 +177,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raise AssertionError(f"{name}: computed alone {alone} != computed with the others {values[name]}")
 
     # 3. Parallelism must not change any number: CodeBLEU again with one worker.
-    serial = code_bleu.combine(code_bleu.pair_statistics(refs, preds, "python", workers=1))
-    parallel = code_bleu.combine(code_bleu.pair_statistics(refs, preds, "python", workers=workers))
+    serial = code_bleu.combine(
+        code_bleu.pair_statistics(predictions=preds, references=refs, language="python", workers=1)
+    )
+    parallel = code_bleu.combine(
+        code_bleu.pair_statistics(predictions=preds, references=refs, language="python", workers=workers)
+    )
     close_shared_workers()
 
     anchor = None if args.skip_anchor else _run_anchor(pairs)

@@ -105,10 +105,15 @@ def prepare_pairs(
 
 
 def score(names: list[str], refs: list[str], preds: list[str], language: str) -> dict:
-    corpus, samples = registry.corpus_scores(names, refs, preds, language), [{} for _ in refs]
+    corpus, samples = (
+        registry.corpus_scores(names, predictions=preds, references=refs, language=language),
+        [{} for _ in refs],
+    )
     for name in names:
         spec = registry.get(name)
-        for row, value in zip(samples, spec.per_sample(refs, preds, language), strict=True):
+        for row, value in zip(
+            samples, spec.per_sample(predictions=preds, references=refs, language=language), strict=True
+        ):
             row[name] = value
     return {
         "n": len(refs),

@@ -35,16 +35,16 @@ def restore_literals(code: str) -> str:
     return code
 
 
-def exact_match_cxg(prediction: str, reference: str) -> float:
+def exact_match_cxg(*, prediction: str, reference: str) -> float:
     """1.0 when the CodeXGLUE line evaluator counts the pair as an exact match, else 0.0."""
     return float(restore_literals(prediction.strip()).split() == restore_literals(reference.strip()).split())
 
 
-def exact_match_plain(prediction: str, reference: str) -> float:
+def exact_match_plain(*, prediction: str, reference: str) -> float:
     return float(prediction.strip() == reference.strip())
 
 
-def edit_similarity(prediction: str, reference: str) -> float:
+def edit_similarity(*, prediction: str, reference: str) -> float:
     """CodeXGLUE line evaluator's per-sample edit similarity (an integer 0-100, as a float)."""
     from rapidfuzz import fuzz
 
@@ -54,14 +54,14 @@ def edit_similarity(prediction: str, reference: str) -> float:
     return float(round(fuzz.ratio(pred, ref)))  # fuzzywuzzy's intr(): int(round(x)), banker's rounding
 
 
-def levenshtein_distance(prediction: str, reference: str) -> float:
+def levenshtein_distance(*, prediction: str, reference: str) -> float:
     """Character Levenshtein distance of the two stripped strings (no literal restore)."""
     import Levenshtein
 
     return float(Levenshtein.distance(prediction.strip(), reference.strip()))
 
 
-def token_accuracy(prediction: str | Sequence, reference: str | Sequence) -> float:
+def token_accuracy(*, prediction: str | Sequence, reference: str | Sequence) -> float:
     """Fraction of the reference's positions ``i`` with ``prediction[i] == reference[i]``.
 
     Strings are split on whitespace (pass CodeXGLUE token strings, or lists of model token ids). A prediction shorter

@@ -63,7 +63,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def corpus_item(reference: str, prediction: str, language: str) -> dict[str, str]:
+def corpus_item(*, prediction: str, reference: str, language: str) -> dict[str, str]:
     """The item a task's ``process_results`` emits for each corpus metric."""
     return {"reference": str(reference), "prediction": str(prediction), "language": str(language)}
 
@@ -84,7 +84,7 @@ def _unpack(items: Sequence[Mapping], metric: str) -> tuple[list[str], list[str]
 
 def _aggregate(metric: str, items: Sequence[Mapping]) -> float | None:
     refs, preds, language = _unpack(items, metric)
-    value = registry.get(metric).corpus(refs, preds, language)
+    value = registry.get(metric).corpus(predictions=preds, references=refs, language=language)
     if value is None and metric == "codebleu_dataflow":
         log.warning("codebleu_dataflow is null for %d items: %s", len(items), code_bleu.DEGENERATE_REASON)
     return value

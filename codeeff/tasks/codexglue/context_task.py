@@ -97,7 +97,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     else:
         status = scoring.OK
     return {
-        **scoring.span_metrics(prediction, reference, doc["language"]),
+        **scoring.span_metrics(prediction=prediction, reference=reference, language=doc["language"]),
         "status": status,
         **cost_metrics(response),
     }

@@ -60,7 +60,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     response = results[0]
     line, status = predicted_line(str(response), doc)
     return {
-        **scoring.line_metrics(" ".join(line), doc["reference"], doc["language"]),
+        **scoring.line_metrics(prediction=" ".join(line), reference=doc["reference"], language=doc["language"]),
         "status": status,
         **cost_metrics(response),
     }

@@ -294,7 +294,7 @@ def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
     code = str(response)
     item = {"reference": doc["reference"], "prediction": code, "language": doc["target_lang"]}
     metrics: dict[str, Any] = {name: item for name in TEXT_METRICS}
-    metrics["edit_similarity"] = edit_similarity(code, doc["reference"])
+    metrics["edit_similarity"] = edit_similarity(prediction=code, reference=doc["reference"])
     executions = [getattr(r, "execution", None) for r in responses]
     if all(e is not None for e in executions):
         counted = [e for e in executions if not is_sandbox_error(e)]
