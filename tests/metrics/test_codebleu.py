@@ -32,7 +32,7 @@ _CODEEFF = (
     + """
 import json
 from codeeff.metrics import corpus_codebleu
-print(json.dumps({m: corpus_codebleu(refs, preds, "java", mode=m, workers=2).as_dict() for m in ("codeeff", "compat")}))
+print(json.dumps({m: corpus_codebleu(predictions=preds, references=refs, language="java", mode=m, workers=2).as_dict() for m in ("codeeff", "compat")}))
 """
 )
 

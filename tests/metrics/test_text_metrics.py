@@ -63,11 +63,11 @@ def test_bleu_is_sacrebleu_corpus_bleu_and_differs_from_bleu_cxg_on_raw_code():
     refs, preds = ["return foo(a, b);"], ["return foo(a,b);"]
     assert (
         corpus_bleu(predictions=preds, references=refs)
-        == sacrebleu.corpus_bleu(predictions=[refs], references=preds).score
+        == sacrebleu.corpus_bleu(preds, [refs]).score
     )
     assert (
         corpus_chrf(predictions=preds, references=refs)
-        == sacrebleu.corpus_chrf(predictions=[refs], references=preds).score
+        == sacrebleu.corpus_chrf(preds, [refs]).score
     )
     # Whitespace tokens see two different tokens where 13a sees the same ones: the two flavours must not be mixed.
     assert corpus_bleu(predictions=preds, references=refs) == pytest.approx(100.0)
@@ -115,9 +115,9 @@ def test_corpus_rouge_l_is_the_mean_of_pair_f_measures():
 @pytest.mark.parametrize("fn", [corpus_bleu, corpus_bleu_cxg, corpus_chrf, corpus_rouge_l])
 def test_corpus_metrics_reject_mismatched_and_empty_corpora(fn):
     with pytest.raises(ValueError, match="2 references but 1 predictions"):
-        fn(["a", "b"], ["a"])
+        fn(predictions=["a"], references=["a", "b"])
     with pytest.raises(ValueError, match="empty corpus"):
-        fn([], [])
+        fn(predictions=[], references=[])
 
 
 def test_empty_predictions_score_zero_not_crash():
