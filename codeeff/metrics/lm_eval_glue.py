@@ -19,7 +19,7 @@ lm-eval's stderr for a custom aggregation is "N/A" (no bootstrap), so nothing el
 
 Per-document functions (return floats, aggregate with ``mean``): :func:`exact_match_cxg`, :func:`exact_match_plain`,
 :func:`edit_similarity`, :func:`levenshtein_distance`, :func:`token_accuracy`, :func:`pass_at_k`; for execution
-tasks also :func:`execution_metrics`.
+tasks :func:`document_metrics` (CA, pass@k and the outcome mix of a document's samples).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from codeeff.metrics import code_bleu, registry
-from codeeff.metrics.execution import execution_metrics, pass_at_k, pass_at_k_from_outcomes
+from codeeff.metrics.execution import document_metrics, pass_at_k, pass_at_k_from_outcomes
 from codeeff.metrics.line import (
     edit_similarity,
     exact_match_cxg,
@@ -48,10 +48,10 @@ __all__ = [
     "codebleu_syntax",
     "codebleu_weighted_ngram",
     "corpus_item",
+    "document_metrics",
     "edit_similarity",
     "exact_match_cxg",
     "exact_match_plain",
-    "execution_metrics",
     "levenshtein_distance",
     "pass_at_k",
     "pass_at_k_from_outcomes",

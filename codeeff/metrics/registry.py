@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -99,9 +100,9 @@ def _version(dist: str) -> str:
 
 
 def _codeeff_version() -> str:
-    from codeeff import __version__
-
-    return __version__
+    # The parent package is always imported before its subpackages, so this reads its version without an import
+    # of the top layer (which would point the dependency upward).
+    return sys.modules["codeeff"].__version__
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -61,14 +61,8 @@ def test_bleu_cxg_hand_computed():
 
 def test_bleu_is_sacrebleu_corpus_bleu_and_differs_from_bleu_cxg_on_raw_code():
     refs, preds = ["return foo(a, b);"], ["return foo(a,b);"]
-    assert (
-        corpus_bleu(predictions=preds, references=refs)
-        == sacrebleu.corpus_bleu(preds, [refs]).score
-    )
-    assert (
-        corpus_chrf(predictions=preds, references=refs)
-        == sacrebleu.corpus_chrf(preds, [refs]).score
-    )
+    assert corpus_bleu(predictions=preds, references=refs) == sacrebleu.corpus_bleu(preds, [refs]).score
+    assert corpus_chrf(predictions=preds, references=refs) == sacrebleu.corpus_chrf(preds, [refs]).score
     # Whitespace tokens see two different tokens where 13a sees the same ones: the two flavours must not be mixed.
     assert corpus_bleu(predictions=preds, references=refs) == pytest.approx(100.0)
     assert corpus_bleu_cxg(predictions=preds, references=refs) < 60

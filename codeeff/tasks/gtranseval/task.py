@@ -286,7 +286,7 @@ def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
     ``n_samples`` records n. Text metrics and cost figures are those of the first sample.
     """
     from codeeff.metrics import edit_similarity
-    from codeeff.metrics.execution import pass_at_k
+    from codeeff.metrics.execution import document_metrics
     from codeeff.model_adapters.stats import cost_metrics
 
     responses = results[0] if isinstance(results[0], list) else list(results)
@@ -301,11 +301,8 @@ def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
         metrics["n_samples"] = float(len(responses))
         metrics["n_sandbox_error"] = float(len(executions) - len(counted))
         if counted:
-            n, c = len(counted), sum(1 for e in counted if e["passed"])
-            metrics["ca"] = metrics[f"ca_type{doc['type']}"] = c / n
-            metrics.update({f"pass@{k}": pass_at_k(n, c, k) for k in PASS_AT_K if k <= n})
-            for status in EXEC_STATUSES:
-                metrics[f"exec_status_{status}"] = sum(1 for e in counted if e["status"] == status) / n
+            passed, kinds = [bool(e["passed"]) for e in counted], [e["status"] for e in counted]
+            metrics.update(document_metrics(passed, kinds, known_kinds=EXEC_STATUSES, type_=doc["type"], ks=PASS_AT_K))
         records = [{k: v for k, v in e.items() if k != "backend"} for e in executions]
         metrics["compile_rate"] = {**records[0], **({"all": records} if len(records) > 1 else {})}
     metrics.update(cost_metrics(response))
