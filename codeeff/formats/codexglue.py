@@ -297,7 +297,6 @@ _NO_SPACE_BEFORE = {")", "]", "}", ",", ":", ";", "."}
 _NO_SPACE_AFTER = {"(", "[", ".", "@"}
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _PY_DEDENT_AFTER = {"return", "pass", "break", "continue", "raise"}
-_PY_DEDENT_SELF = {"else", "elif", "except", "finally"}
 
 
 def _restore_placeholders(token: str, literals: Literals) -> str:
@@ -381,25 +380,48 @@ def _python_lines(tokens: list[str]) -> list[list[str]]:
     return lines
 
 
+# A clause keyword sits at the level of the innermost open block whose header it may follow.
+_PY_CLAUSE_OF = {
+    "elif": frozenset({"if", "elif"}),
+    "else": frozenset({"if", "elif", "for", "while", "try", "except"}),
+    "except": frozenset({"try", "except"}),
+    "finally": frozenset({"try", "except", "else"}),
+}
+# Nested classes that Django, pydantic and similar libraries declare inside a class body.
+_PY_NESTED_CLASSES = frozenset({"Meta", "Config", "Media", "Admin"})
+
+
 def _indent_python(lines: list[list[str]]) -> list[str]:
-    """Approximate Python indentation (PY150 dropped it): ``:``-ended lines open a block, ``return``/``pass``/...
-    close one, ``else``/``elif``/``except``/``finally`` sit one level up, ``class`` starts at column 0 and a ``def`` /
-    decorator after a block body returns to the class or module level. Indentation never changes the tokens (the
-    dataset has none), only how natural the prompt looks."""
+    """Python indentation, inferred: PY150 drops indentation and its INDENT/DEDENT tokens, so where a block ends is
+    not in the tokens. What is certain is used exactly: the line after a ``:``-ended header is one level deeper, and
+    an ``elif``/``else``/``except``/``finally`` sits at the level of the innermost open block it can continue (the
+    open headers are kept on a stack). The rest is inferred: ``return``/``pass``/``raise``/``break``/``continue``
+    close their block; ``class`` starts at column 0 (a nested ``Meta``/``Config``/... inside a class body stays
+    there); a ``def``, ``async def`` or decorator after a block body returns to the enclosing class body, else to
+    the module. Indentation never changes the tokens (the dataset has none), only how natural the prompt looks."""
     out: list[str] = []
     level = 0
     depth = 0  # bracket depth carried across lines (continuation lines are indented one extra level)
-    closed = False  # the previous line ended a block (return/pass/...), so an else/except is already at its level
-    in_class = False
+    blocks: list[tuple[int, str]] = []  # open headers: (their level, their first keyword)
+    header = False  # the previous logical line ended with ":" (a block opens)
+    closed = False  # the previous logical line ended its block (return/pass/...)
     for line in lines:
         first = line[0]
         if depth == 0:
-            if first in _PY_DEDENT_SELF and not closed:
-                level = max(level - 1, 0)
-            elif first == "class":
-                level, in_class = 0, True
-            elif first in ("def", "@", "async") and out and not out[-1].endswith(":"):
-                level = min(level, 1 if in_class else 0)
+            keyword = line[1] if first == "async" and len(line) > 1 else first
+            if header:
+                pass  # the line after a header is its body, whatever it starts with
+            elif keyword in _PY_CLAUSE_OF:
+                owner = next((b for b in reversed(blocks) if b[1] in _PY_CLAUSE_OF[keyword]), None)
+                level = owner[0] if owner is not None else max(level - (0 if closed else 1), 0)
+            elif keyword == "class":
+                in_class = next((b[0] for b in reversed(blocks) if b[1] == "class" and b[0] < level), None)
+                nested = in_class is not None and len(line) > 1 and line[1] in _PY_NESTED_CLASSES
+                level = in_class + 1 if nested else 0
+            elif keyword in ("def", "@"):
+                enclosing = next((b[0] for b in reversed(blocks) if b[1] == "class" and b[0] < level), None)
+                level = min(level, 0 if enclosing is None else enclosing + 1)
+            blocks = [b for b in blocks if b[0] < level]
         indent = "    " * (level + (1 if depth > 0 else 0))
         out.append(indent + _join_line(line))
         for token in line:
@@ -408,13 +430,14 @@ def _indent_python(lines: list[list[str]]) -> list[str]:
             elif token in (")", "]", "}"):
                 depth = max(depth - 1, 0)
         if depth == 0:
+            keyword = line[1] if first == "async" and len(line) > 1 else first
+            header = line[-1] == ":"
             closed = first in _PY_DEDENT_AFTER
-            if line[-1] == ":":
+            if header:
+                blocks.append((level, keyword))
                 level += 1
             elif closed:
                 level = max(level - 1, 0)
-            if level == 0 and first not in ("def", "@", "async", "class"):
-                in_class = False  # a module-level statement ends any class
     return out
 
 
