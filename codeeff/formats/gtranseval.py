@@ -15,7 +15,8 @@ import io
 import re
 import tokenize as py_tokenize
 
-LANGUAGES = ("python", "java", "cpp", "csharp", "javascript")
+from codeeff.contracts.languages import LANGUAGES
+
 _ALIASES = {
     "py": "python",
     "c++": "cpp",

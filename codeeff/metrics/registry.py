@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from codeeff.contracts import metrics as contract_metrics
 from codeeff.metrics import code_bleu, line, text
 
 # A metric's computation: keyword-only ``predictions``/``references`` (corpus) or ``prediction``/``reference``
@@ -46,8 +47,6 @@ class MetricSpec:
     """
 
     name: str
-    higher_is_better: bool
-    scale: str
     description: str
     corpus_fn: CorpusFn
     sample_fn: SampleFn
@@ -57,6 +56,15 @@ class MetricSpec:
     mean_of_samples: bool = False
     # Optional batch version of ``sample`` (keyword predictions/references/language) when pairs share work.
     batch_sample_fn: Callable[..., list] | None = None
+
+    @property
+    def higher_is_better(self) -> bool:
+        """The metric's direction, as codeeff.contracts defines it for every consumer."""
+        return contract_metrics.higher_is_better(self.name)
+
+    @property
+    def scale(self) -> str:
+        return contract_metrics.QUALITY_BY_NAME[self.name].scale
 
     @property
     def strips_whitespace(self) -> bool:
@@ -157,8 +165,6 @@ def _codebleu_spec(name: str, component: str, mode: str = "codeeff") -> MetricSp
 
     return MetricSpec(
         name=name,
-        higher_is_better=True,
-        scale="0-1",
         description=f"CodeBLEU {component} ({mode} mode)",
         corpus_fn=corpus,
         sample_fn=sample,
@@ -185,7 +191,7 @@ def _corpus_metric(fn: Callable[..., float], **options) -> CorpusFn:
 
 
 def _sample_spec(
-    name: str, fn: Callable[..., float], higher: bool, scale: str, desc: str, settings: Callable[[], Sequence[Setting]]
+    name: str, fn: Callable[..., float], desc: str, settings: Callable[[], Sequence[Setting]]
 ) -> MetricSpec:
     """A metric defined per pair whose corpus value is the mean over pairs."""
 
@@ -193,14 +199,12 @@ def _sample_spec(
         pairs = zip(predictions, references, strict=False)
         return _mean([fn(prediction=p, reference=r) for p, r in pairs])
 
-    return MetricSpec(name, higher, scale, desc, corpus, _pair_metric(fn), settings, mean_of_samples=True)
+    return MetricSpec(name, desc, corpus, _pair_metric(fn), settings, mean_of_samples=True)
 
 
 def _bleu_cxg_spec(max_order: int = text.BLEU_CXG_MAX_ORDER) -> MetricSpec:
     return MetricSpec(
         "bleu_cxg",
-        True,
-        "0-100",
         "CodeXGLUE smoothed BLEU (whitespace tokens, add-one smoothing on all orders), corpus-level",
         _corpus_metric(text.corpus_bleu_cxg, max_order=max_order),
         _pair_metric(text.sentence_bleu_cxg, max_order=max_order),
@@ -217,8 +221,6 @@ def _bleu_cxg_spec(max_order: int = text.BLEU_CXG_MAX_ORDER) -> MetricSpec:
 def _rouge_spec(name: str, code: bool, description: str, tokenizer: Callable[[], str]) -> MetricSpec:
     return MetricSpec(
         name,
-        True,
-        "0-1",
         description,
         _corpus_metric(text.corpus_rouge_l, code=code),
         _pair_metric(text.sentence_rouge_l, code=code),
@@ -234,8 +236,6 @@ def metrics() -> dict[str, MetricSpec]:
     specs += [
         MetricSpec(
             "bleu",
-            True,
-            "0-100",
             "sacrebleu corpus BLEU (13a, exp smoothing); per sample: sentence BLEU with effective order",
             _corpus_metric(text.corpus_bleu),
             _pair_metric(text.sentence_bleu),
@@ -244,8 +244,6 @@ def metrics() -> dict[str, MetricSpec]:
         _bleu_cxg_spec(),
         MetricSpec(
             "chrf",
-            True,
-            "0-100",
             "sacrebleu chrF (character 6-grams, beta 2; ignores whitespace)",
             _corpus_metric(text.corpus_chrf),
             _pair_metric(text.sentence_chrf),
@@ -266,24 +264,18 @@ def metrics() -> dict[str, MetricSpec]:
         _sample_spec(
             "exact_match_cxg",
             line.exact_match_cxg,
-            True,
-            "0/1",
             "CodeXGLUE line EM: whitespace tokens equal after literal restore",
             lambda: (("tok", "whitespace"), ("literals", "cxg-post-process"), STRIP_BOTH, ("codeeff", cv())),
         ),
         _sample_spec(
             "exact_match_plain",
             line.exact_match_plain,
-            True,
-            "0/1",
             "stripped strings equal",
             lambda: (STRIP_BOTH, ("codeeff", cv())),
         ),
         _sample_spec(
             "edit_similarity",
             line.edit_similarity,
-            True,
-            "0-100",
             "CodeXGLUE edit sim: fuzz.ratio (InDel) rounded to int, after literal restore",
             lambda: (
                 ("impl", f"rapidfuzz.fuzz.ratio:{_version('rapidfuzz')}"),
@@ -298,8 +290,6 @@ def metrics() -> dict[str, MetricSpec]:
         _sample_spec(
             "levenshtein_distance",
             line.levenshtein_distance,
-            False,
-            "chars",
             "character Levenshtein distance (unit costs)",
             lambda: (
                 ("impl", f"Levenshtein:{_version('Levenshtein')}"),
@@ -311,8 +301,6 @@ def metrics() -> dict[str, MetricSpec]:
         _sample_spec(
             "token_accuracy",
             line.token_accuracy,
-            True,
-            "0-1",
             "fraction of the reference's token positions the prediction matches (shorter predictions padded)",
             lambda: (
                 ("tok", "whitespace"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from codeeff.formats.codexglue_rows import SourceConfig, load_token_files
-from codeeff.model_adapters.stats import cost_metrics
+from codeeff.metrics.cost import sample_cost_metrics
 from codeeff.provenance import record_dataset
 from codeeff.tasks.codexglue import scoring, text
 
@@ -99,5 +99,5 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     return {
         **scoring.span_metrics(prediction=prediction, reference=reference, language=doc["language"]),
         "status": status,
-        **cost_metrics(response),
+        **sample_cost_metrics(response),
     }

@@ -15,7 +15,7 @@ from typing import Any
 
 from codeeff.formats.codexglue_lines import cut_line, rule_for
 from codeeff.formats.codexglue_rows import SourceConfig, load_line_rows
-from codeeff.model_adapters.stats import cost_metrics
+from codeeff.metrics.cost import sample_cost_metrics
 from codeeff.provenance import record_dataset
 from codeeff.tasks.codexglue import scoring, text
 
@@ -62,5 +62,5 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     return {
         **scoring.line_metrics(prediction=" ".join(line), reference=doc["reference"], language=doc["language"]),
         "status": status,
-        **cost_metrics(response),
+        **sample_cost_metrics(response),
     }

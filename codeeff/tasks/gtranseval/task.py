@@ -286,8 +286,8 @@ def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
     ``n_samples`` records n. Text metrics and cost figures are those of the first sample.
     """
     from codeeff.metrics import edit_similarity
+    from codeeff.metrics.cost import sample_cost_metrics
     from codeeff.metrics.execution import document_metrics
-    from codeeff.model_adapters.stats import cost_metrics
 
     responses = results[0] if isinstance(results[0], list) else list(results)
     response = responses[0]
@@ -305,7 +305,7 @@ def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
             metrics.update(document_metrics(passed, kinds, known_kinds=EXEC_STATUSES, type_=doc["type"], ks=PASS_AT_K))
         records = [{k: v for k, v in e.items() if k != "backend"} for e in executions]
         metrics["compile_rate"] = {**records[0], **({"all": records} if len(records) > 1 else {})}
-    metrics.update(cost_metrics(response))
+    metrics.update(sample_cost_metrics(response))
     return metrics
 
 
