@@ -7,6 +7,6 @@
 - :mod:`codeeff.formats.codexglue_lines`: CodeXGLUE's definitions of "one line" over its tokens;
 - :mod:`codeeff.formats.gtranseval`: G-TransEval's space-tokenized code lines <-> formatted code.
 
-Tasks, metrics and training read these formats; this package imports nothing else from codeeff except the data
-directory resolver (:mod:`codeeff.data`).
+Tasks, metrics and training read these formats; this package imports only codeeff.contracts and the data
+directory resolver (:mod:`codeeff.data`) from the rest of codeeff.
 """

@@ -396,7 +396,7 @@ def _indent_python(lines: list[list[str]]) -> list[str]:
     not in the tokens. What is certain is used exactly: the line after a ``:``-ended header is one level deeper, and
     an ``elif``/``else``/``except``/``finally`` sits at the level of the innermost open block it can continue (the
     open headers are kept on a stack). The rest is inferred: ``return``/``pass``/``raise``/``break``/``continue``
-    close their block; ``class`` starts at column 0 (a nested ``Meta``/``Config``/... inside a class body stays
+    close their block; ``if __name__ == ...`` and ``class`` start at column 0 (a nested ``Meta``/``Config``/... inside a class body stays
     there); a ``def``, ``async def`` or decorator after a block body returns to the enclosing class body, else to
     the module. Indentation never changes the tokens (the dataset has none), only how natural the prompt looks."""
     out: list[str] = []
@@ -418,6 +418,8 @@ def _indent_python(lines: list[list[str]]) -> list[str]:
                 in_class = next((b[0] for b in reversed(blocks) if b[1] == "class" and b[0] < level), None)
                 nested = in_class is not None and len(line) > 1 and line[1] in _PY_NESTED_CLASSES
                 level = in_class + 1 if nested else 0
+            elif line[:3] == ["if", "__name__", "=="]:
+                level = 0  # the script guard is a module-level statement
             elif keyword in ("def", "@"):
                 enclosing = next((b[0] for b in reversed(blocks) if b[1] == "class" and b[0] < level), None)
                 level = min(level, 0 if enclosing is None else enclosing + 1)
