@@ -5,7 +5,7 @@ PY150 dev rows (``codexglue/unixcoder_line_dev/py150/dev.json``), cycled to the 
 prediction is a perturbation of reference ``i`` chosen by ``i % 5``: 0 identical, 1 last token dropped, 2 one token
 replaced by a token of another row, 3 the gt of another row (``(7 i + 1) mod n``), 4 two adjacent tokens swapped
 (the positions come from ``random.Random(i)``). Both sides are then detokenized to raw code
-(:func:`codeeff.metrics.codexglue_tokens.detokenize`), which is what a raw-code model is scored on.
+(:func:`codeeff.formats.codexglue.detokenize`), which is what a raw-code model is scored on.
 
 Figures: wall time and throughput per metric (CodeBLEU's five components and its compat value are one memoised
 computation, timed once including the start of its seeded workers), the total wall time for all metrics, and the
@@ -70,7 +70,7 @@ def _perturb(index: int, tokens: list[str], other: list[str]) -> list[str]:
 
 def build_pairs(count: int, data_dir: str | None = None) -> list[tuple[str, str]]:
     """The benchmark's (reference, prediction) raw-code pairs (see the module docstring)."""
-    from codeeff.metrics import codexglue_tokens as cxg
+    from codeeff.formats import codexglue as cxg
 
     root = resolve_data_dir("codexglue_line", data_dir)
     with open(root / "codexglue" / "unixcoder_line_dev" / "py150" / "dev.json", encoding="utf-8") as fh:
@@ -142,7 +142,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # 1. Everything at once, as `codeeff metrics --metric all` does (CodeBLEU workers started cold, in the timing).
     _cold_codebleu()
     cpu0, children0 = time.process_time(), _children_cpu_s()
-    values, all_wall = _timed(lambda: registry.corpus_scores(names, refs, preds, "python"))
+    values, all_wall = _timed(
+        lambda: registry.corpus_scores(names, predictions=preds, references=refs, language="python")
+    )
     close_shared_workers()  # so the workers' CPU time is counted in RUSAGE_CHILDREN
     all_cpu = (time.process_time() - cpu0) + (_children_cpu_s() - children0)
 
@@ -151,7 +153,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     per_metric: dict[str, dict[str, Any]] = {}
     _cold_codebleu()
     cpu0, children0 = time.process_time(), _children_cpu_s()
-    result, seconds = _timed(lambda: code_bleu.corpus_codebleu(refs, preds, "python", workers=workers))
+    result, seconds = _timed(
+        lambda: code_bleu.corpus_codebleu(predictions=preds, references=refs, language="python", workers=workers)
+    )
     close_shared_workers()
     per_metric[CODEBLEU_ROW] = {
         "wall_s": seconds,
@@ -161,7 +165,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for name in names:
         if not name.startswith("codebleu"):
             cpu0 = time.process_time()
-            alone, seconds = _timed(lambda name=name: registry.get(name).corpus(refs, preds, "python"))
+            alone, seconds = _timed(
+                lambda name=name: registry.get(name).corpus(predictions=preds, references=refs, language="python")
+            )
             per_metric[name] = {
                 "wall_s": seconds,
                 "cpu_s": time.process_time() - cpu0,
@@ -171,8 +177,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raise AssertionError(f"{name}: computed alone {alone} != computed with the others {values[name]}")
 
     # 3. Parallelism must not change any number: CodeBLEU again with one worker.
-    serial = code_bleu.combine(code_bleu.pair_statistics(refs, preds, "python", workers=1))
-    parallel = code_bleu.combine(code_bleu.pair_statistics(refs, preds, "python", workers=workers))
+    serial = code_bleu.combine(
+        code_bleu.pair_statistics(predictions=preds, references=refs, language="python", workers=1)
+    )
+    parallel = code_bleu.combine(
+        code_bleu.pair_statistics(predictions=preds, references=refs, language="python", workers=workers)
+    )
     close_shared_workers()
 
     anchor = None if args.skip_anchor else _run_anchor(pairs)

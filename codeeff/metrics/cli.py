@@ -75,11 +75,12 @@ def parse_metric_names(value: str) -> list[str]:
 
 
 def _check_language(names: list[str], language: str, refs_format: str) -> str:
-    from codeeff.metrics import code_bleu, codexglue_tokens
+    from codeeff.formats import codexglue
+    from codeeff.metrics import code_bleu
 
     try:
         if refs_format == "cxg":
-            codexglue_tokens.normalize_language(language)
+            codexglue.normalize_language(language)
         if any(n.startswith("codebleu") for n in names):
             language = code_bleu.normalize_language(language)
     except ValueError as exc:
@@ -92,22 +93,27 @@ def prepare_pairs(
 ) -> tuple[list[str], list[str]]:
     """Bring references and predictions into the same representation (see the module docstring)."""
     if refs_format == "cxg":
-        from codeeff.metrics import codexglue_tokens as cxg
+        from codeeff.formats import codexglue as cxg
 
         literals = cxg.load_literals(language, data_dir)
         return refs, [cxg.retokenize(p, language, literals) for p in preds]
     if refs_format == "gte":
-        from codeeff.tasks.gtranseval.detokenize import detokenize
+        from codeeff.formats.gtranseval import detokenize
 
         return [detokenize(r, language) for r in refs], preds
     return refs, preds
 
 
 def score(names: list[str], refs: list[str], preds: list[str], language: str) -> dict:
-    corpus, samples = registry.corpus_scores(names, refs, preds, language), [{} for _ in refs]
+    corpus, samples = (
+        registry.corpus_scores(names, predictions=preds, references=refs, language=language),
+        [{} for _ in refs],
+    )
     for name in names:
         spec = registry.get(name)
-        for row, value in zip(samples, spec.per_sample(refs, preds, language), strict=True):
+        for row, value in zip(
+            samples, spec.per_sample(predictions=preds, references=refs, language=language), strict=True
+        ):
             row[name] = value
     return {
         "n": len(refs),

@@ -250,7 +250,7 @@ def default_workers() -> int:
 
 
 def pair_statistics(
-    references: Sequence[str], predictions: Sequence[str], language: str, *, workers: int | None = None
+    *, predictions: Sequence[str], references: Sequence[str], language: str, workers: int | None = None
 ) -> list[tuple]:
     """Per-pair CodeBLEU counts, computed under PYTHONHASHSEED=0 (in seeded workers unless already seeded)."""
     language = normalize_language(language)
@@ -344,7 +344,7 @@ _MEMO_LIMIT = 16
 
 
 def memoized_statistics(
-    references: Sequence[str], predictions: Sequence[str], language: str, workers: int | None = None
+    *, predictions: Sequence[str], references: Sequence[str], language: str, workers: int | None = None
 ) -> list[tuple]:
     """Per-pair counts, memoised by content (the mode only changes the combination, not the counts)."""
     if len(references) != len(predictions):
@@ -354,41 +354,43 @@ def memoized_statistics(
     if key not in _MEMO:
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.pop(next(iter(_MEMO)))
-        _MEMO[key] = pair_statistics(references, predictions, language, workers=workers)
+        _MEMO[key] = pair_statistics(predictions=predictions, references=references, language=language, workers=workers)
     return _MEMO[key]
 
 
 def corpus_codebleu(
-    references: Sequence[str],
-    predictions: Sequence[str],
-    language: str,
     *,
+    predictions: Sequence[str],
+    references: Sequence[str],
+    language: str,
     mode: str = "codeeff",
     workers: int | None = None,
 ) -> CodeBLEUResult:
     """Corpus CodeBLEU of raw code pairs; memoised by content so its components never recompute the same corpus."""
     if mode not in MODES:
         raise ValueError(f"CodeBLEU mode must be one of {MODES}, got '{mode}'")
-    return combine(memoized_statistics(references, predictions, language, workers), mode)
+    stats = memoized_statistics(predictions=predictions, references=references, language=language, workers=workers)
+    return combine(stats, mode)
 
 
 def pair_codebleu(
-    references: Sequence[str],
-    predictions: Sequence[str],
-    language: str,
     *,
+    predictions: Sequence[str],
+    references: Sequence[str],
+    language: str,
     mode: str = "codeeff",
     workers: int | None = None,
 ) -> list[CodeBLEUResult]:
     """Sentence CodeBLEU of every pair (each pair a corpus of one), sharing the corpus' memoised counts."""
     if mode not in MODES:
         raise ValueError(f"CodeBLEU mode must be one of {MODES}, got '{mode}'")
-    return [combine([stats], mode) for stats in memoized_statistics(references, predictions, language, workers)]
+    stats = memoized_statistics(predictions=predictions, references=references, language=language, workers=workers)
+    return [combine([pair], mode) for pair in stats]
 
 
-def sentence_codebleu(reference: str, prediction: str, language: str, *, mode: str = "codeeff") -> CodeBLEUResult:
+def sentence_codebleu(*, prediction: str, reference: str, language: str, mode: str = "codeeff") -> CodeBLEUResult:
     """CodeBLEU of one pair (a corpus of one; its dataflow is often undefined for short code)."""
-    return corpus_codebleu([reference], [prediction], language, mode=mode, workers=1)
+    return corpus_codebleu(predictions=[prediction], references=[reference], language=language, mode=mode, workers=1)
 
 
 def _dist_version(dist: str) -> str:

@@ -1,81 +1,44 @@
-"""Execution metrics: computational accuracy (CA), its breakdowns, and the unbiased pass@k.
+"""Execution metrics: computational accuracy (CA) and the unbiased pass@k, from the samples of one document.
 
 pass@k uses the unbiased estimator of Chen et al. (2021), ``1 - C(n-c, k) / C(n, k)``. Harnesses disagree when a
 problem has fewer than k samples (HF/bigcode silently drop that k, MultiPL-E returns 1.0); codeeff refuses with an
-error naming the problem, because either silent choice changes the reported number.
-
-CA is the fraction of documents whose program passed. For G-TransEval tasks :func:`execution_metrics` gives the
-per-document values to emit from ``process_results`` (declare each with ``aggregation: mean``): ``ca``, one
-``exec_status_<status>`` indicator per sandbox status (so the failure mix is in the results) and ``ca_type<N>`` only
-for documents of type N (so its mean is the per-type CA).
+error naming the problem, because either silent choice changes the reported number. :func:`document_metrics` gives
+what an execution task's ``process_results`` emits for one document from its counted samples: ``ca`` (the share of
+passing samples), ``ca_type<T>``, ``pass@k`` for every requested k <= n, and ``exec_status_<kind>`` (the share of
+samples per outcome kind). Which samples count (harness faults do not) is the task's decision.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-# Sandbox statuses (codeeff.sandbox.Status); every "killed:<SIG>" is reported as "killed".
-EXEC_STATUSES = (
-    "passed",
-    "failed",
-    "compile_error",
-    "runtime_error",
-    "timeout",
-    "cpu_limit",
-    "memory",
-    "output_limit",
-    "file_size",
-    "killed",
-    "sandbox_error",
-)
-GTRANSEVAL_TYPES = (1, 2, 3, 4)
 
-
-def status_name(status: object) -> str:
-    """The ``exec_status_*`` suffix of a sandbox status (enum member or string)."""
-    value = str(getattr(status, "value", status))
-    name = "killed" if value.startswith("killed") else value
-    if name not in EXEC_STATUSES:
-        raise ValueError(f"unknown execution status '{value}'; known: {', '.join(EXEC_STATUSES)}, killed:<SIG>")
-    return name
-
-
-def execution_metrics(status: object, type_: int | None = None) -> dict[str, float]:
-    """Per-document CA values for lm-eval's ``process_results`` (all aggregated with ``mean``)."""
-    name = status_name(status)
-    passed = float(name == "passed")
-    values = {"ca": passed, **{f"exec_status_{s}": float(s == name) for s in EXEC_STATUSES}}
+def document_metrics(
+    passed: Sequence[bool],
+    kinds: Sequence[str],
+    *,
+    known_kinds: Sequence[str],
+    type_: int | None = None,
+    ks: Iterable[int] = (1,),
+) -> dict[str, float]:
+    """Per-document CA, pass@k and outcome mix of ``n = len(passed)`` counted samples (``kinds[i]`` is sample i's
+    outcome kind, one of ``known_kinds``); every value is a mean over documents when lm-eval aggregates it."""
+    if not passed:
+        raise ValueError("execution metrics of a document without counted samples are undefined")
+    if len(kinds) != len(passed):
+        raise ValueError(f"{len(passed)} outcomes but {len(kinds)} outcome kinds")
+    unknown = sorted(set(kinds) - set(known_kinds))
+    if unknown:
+        raise ValueError(f"unknown outcome kind(s) {', '.join(unknown)}; known: {', '.join(known_kinds)}")
+    n, c = len(passed), sum(1 for p in passed if p)
+    values = {"ca": c / n}
     if type_ is not None:
-        if int(type_) not in GTRANSEVAL_TYPES:
-            raise ValueError(f"G-TransEval type must be one of {GTRANSEVAL_TYPES}, got {type_!r}")
-        values[f"ca_type{int(type_)}"] = passed
+        values[f"ca_type{type_}"] = c / n
+    values.update({f"pass@{k}": pass_at_k(n, c, k) for k in ks if k <= n})
+    values.update({f"exec_status_{kind}": sum(1 for s in kinds if s == kind) / n for kind in known_kinds})
     return values
-
-
-def execution_metric_names(with_types: bool = True) -> list[str]:
-    """Every key :func:`execution_metrics` can emit (what a task YAML must declare in ``metric_list``)."""
-    names = ["ca", *[f"exec_status_{s}" for s in EXEC_STATUSES]]
-    return names + ([f"ca_type{t}" for t in GTRANSEVAL_TYPES] if with_types else [])
-
-
-def ca_breakdown(statuses: Sequence[object], types: Sequence[int | None] | None = None) -> dict[str, float]:
-    """Corpus CA with the status mix and (when types are given) per-type CA, from a list of per-document statuses."""
-    if not statuses:
-        raise ValueError("CA of an empty list of documents is undefined")
-    if types is not None and len(types) != len(statuses):
-        raise ValueError(f"{len(statuses)} statuses but {len(types)} types")
-    names = [status_name(s) for s in statuses]
-    counts = Counter(names)
-    out = {"ca": counts["passed"] / len(names)}
-    out.update({f"exec_status_{s}": counts[s] / len(names) for s in EXEC_STATUSES})
-    if types is not None:
-        for t in sorted({int(t) for t in types if t is not None}):
-            members = [n for n, ty in zip(names, types, strict=False) if ty is not None and int(ty) == t]
-            out[f"ca_type{t}"] = sum(n == "passed" for n in members) / len(members)
-    return out
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

@@ -19,21 +19,32 @@ Names keep apart what the literature conflates (code-eval-anchors §(d)6-7):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from codeeff.metrics.codexglue_tokens import restore_literals
+# The CodeXGLUE line evaluator's literal pattern (non-greedy, across newlines); kept identical for parity.
+_KEPT_LITERAL = re.compile(r"<(STR|NUM|CHAR)_LIT:(.*?)>", re.S)
 
 
-def exact_match_cxg(prediction: str, reference: str) -> float:
+def restore_literals(code: str) -> str:
+    """The CodeXGLUE line evaluator's ``post_process`` (``<NUM_LIT>`` -> ``0``, ``<STR_LIT>`` and ``<CHAR_LIT>`` ->
+    empty, ``<X_LIT:v>`` -> ``v``): what its EM and edit similarity compare."""
+    code = code.replace("<NUM_LIT>", "0").replace("<STR_LIT>", "").replace("<CHAR_LIT>", "")
+    for kind, value in _KEPT_LITERAL.findall(code):
+        code = code.replace(f"<{kind}_LIT:{value}>", value)
+    return code
+
+
+def exact_match_cxg(*, prediction: str, reference: str) -> float:
     """1.0 when the CodeXGLUE line evaluator counts the pair as an exact match, else 0.0."""
     return float(restore_literals(prediction.strip()).split() == restore_literals(reference.strip()).split())
 
 
-def exact_match_plain(prediction: str, reference: str) -> float:
+def exact_match_plain(*, prediction: str, reference: str) -> float:
     return float(prediction.strip() == reference.strip())
 
 
-def edit_similarity(prediction: str, reference: str) -> float:
+def edit_similarity(*, prediction: str, reference: str) -> float:
     """CodeXGLUE line evaluator's per-sample edit similarity (an integer 0-100, as a float)."""
     from rapidfuzz import fuzz
 
@@ -43,14 +54,14 @@ def edit_similarity(prediction: str, reference: str) -> float:
     return float(round(fuzz.ratio(pred, ref)))  # fuzzywuzzy's intr(): int(round(x)), banker's rounding
 
 
-def levenshtein_distance(prediction: str, reference: str) -> float:
+def levenshtein_distance(*, prediction: str, reference: str) -> float:
     """Character Levenshtein distance of the two stripped strings (no literal restore)."""
     import Levenshtein
 
     return float(Levenshtein.distance(prediction.strip(), reference.strip()))
 
 
-def token_accuracy(prediction: str | Sequence, reference: str | Sequence) -> float:
+def token_accuracy(*, prediction: str | Sequence, reference: str | Sequence) -> float:
     """Fraction of the reference's positions ``i`` with ``prediction[i] == reference[i]``.
 
     Strings are split on whitespace (pass CodeXGLUE token strings, or lists of model token ids). A prediction shorter

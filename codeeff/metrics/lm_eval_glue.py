@@ -19,7 +19,7 @@ lm-eval's stderr for a custom aggregation is "N/A" (no bootstrap), so nothing el
 
 Per-document functions (return floats, aggregate with ``mean``): :func:`exact_match_cxg`, :func:`exact_match_plain`,
 :func:`edit_similarity`, :func:`levenshtein_distance`, :func:`token_accuracy`, :func:`pass_at_k`; for execution
-tasks also :func:`execution_metrics`.
+tasks :func:`document_metrics` (CA, pass@k and the outcome mix of a document's samples).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from codeeff.metrics import code_bleu, registry
-from codeeff.metrics.execution import execution_metrics, pass_at_k, pass_at_k_from_outcomes
+from codeeff.metrics.execution import document_metrics, pass_at_k, pass_at_k_from_outcomes
 from codeeff.metrics.line import (
     edit_similarity,
     exact_match_cxg,
@@ -48,10 +48,10 @@ __all__ = [
     "codebleu_syntax",
     "codebleu_weighted_ngram",
     "corpus_item",
+    "document_metrics",
     "edit_similarity",
     "exact_match_cxg",
     "exact_match_plain",
-    "execution_metrics",
     "levenshtein_distance",
     "pass_at_k",
     "pass_at_k_from_outcomes",
@@ -63,7 +63,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def corpus_item(reference: str, prediction: str, language: str) -> dict[str, str]:
+def corpus_item(*, prediction: str, reference: str, language: str) -> dict[str, str]:
     """The item a task's ``process_results`` emits for each corpus metric."""
     return {"reference": str(reference), "prediction": str(prediction), "language": str(language)}
 
@@ -84,7 +84,7 @@ def _unpack(items: Sequence[Mapping], metric: str) -> tuple[list[str], list[str]
 
 def _aggregate(metric: str, items: Sequence[Mapping]) -> float | None:
     refs, preds, language = _unpack(items, metric)
-    value = registry.get(metric).corpus(refs, preds, language)
+    value = registry.get(metric).corpus(predictions=preds, references=refs, language=language)
     if value is None and metric == "codebleu_dataflow":
         log.warning("codebleu_dataflow is null for %d items: %s", len(items), code_bleu.DEGENERATE_REASON)
     return value

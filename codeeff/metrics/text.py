@@ -25,7 +25,7 @@ from functools import cache
 BLEU_CXG_MAX_ORDER = 4
 
 
-def check_pairs(references: Sequence[str], predictions: Sequence[str], metric: str) -> None:
+def check_pairs(*, predictions: Sequence[str], references: Sequence[str], metric: str) -> None:
     """One clear error for the two ways a corpus can be unusable."""
     if len(references) != len(predictions):
         raise ValueError(f"{metric}: {len(references)} references but {len(predictions)} predictions")
@@ -64,7 +64,7 @@ def _all_ngrams(tokens: Sequence[str], max_order: int) -> Counter:
     return counts
 
 
-def bleu_cxg_stats(reference: str, prediction: str, max_order: int = BLEU_CXG_MAX_ORDER) -> BleuCxgStats:
+def bleu_cxg_stats(*, prediction: str, reference: str, max_order: int = BLEU_CXG_MAX_ORDER) -> BleuCxgStats:
     """Clipped n-gram matches and possible matches of one pair over ``str.split()`` tokens (after ``strip()``)."""
     ref_tokens, pred_tokens = reference.strip().split(), prediction.strip().split()
     overlap = _all_ngrams(pred_tokens, max_order) & _all_ngrams(ref_tokens, max_order)
@@ -93,16 +93,18 @@ def bleu_cxg_from_stats(stats: BleuCxgStats) -> float:
     return 100.0 * (geometric_mean * brevity)
 
 
-def corpus_bleu_cxg(references: Sequence[str], predictions: Sequence[str]) -> float:
-    check_pairs(references, predictions, "bleu_cxg")
-    total = BleuCxgStats((0,) * BLEU_CXG_MAX_ORDER, (0,) * BLEU_CXG_MAX_ORDER, 0, 0)
+def corpus_bleu_cxg(
+    *, predictions: Sequence[str], references: Sequence[str], max_order: int = BLEU_CXG_MAX_ORDER
+) -> float:
+    check_pairs(predictions=predictions, references=references, metric="bleu_cxg")
+    total = BleuCxgStats((0,) * max_order, (0,) * max_order, 0, 0)
     for ref, pred in zip(references, predictions, strict=False):
-        total = total + bleu_cxg_stats(ref, pred)
+        total = total + bleu_cxg_stats(prediction=pred, reference=ref, max_order=max_order)
     return bleu_cxg_from_stats(total)
 
 
-def sentence_bleu_cxg(reference: str, prediction: str) -> float:
-    return bleu_cxg_from_stats(bleu_cxg_stats(reference, prediction))
+def sentence_bleu_cxg(*, prediction: str, reference: str, max_order: int = BLEU_CXG_MAX_ORDER) -> float:
+    return bleu_cxg_from_stats(bleu_cxg_stats(prediction=prediction, reference=reference, max_order=max_order))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -119,23 +121,23 @@ def _sacrebleu_metric(name: str, sentence: bool = False):
     return CHRF()
 
 
-def corpus_bleu(references: Sequence[str], predictions: Sequence[str]) -> float:
+def corpus_bleu(*, predictions: Sequence[str], references: Sequence[str]) -> float:
     """sacrebleu corpus BLEU (0-100), default settings: its signature is :func:`sacrebleu_signature`."""
-    check_pairs(references, predictions, "bleu")
+    check_pairs(predictions=predictions, references=references, metric="bleu")
     return float(_sacrebleu_metric("bleu").corpus_score(list(predictions), [list(references)]).score)
 
 
-def sentence_bleu(reference: str, prediction: str) -> float:
+def sentence_bleu(*, prediction: str, reference: str) -> float:
     """sacrebleu sentence BLEU with effective order (the per-sample view; corpus BLEU is not its mean)."""
     return float(_sacrebleu_metric("bleu", True).sentence_score(prediction, [reference]).score)
 
 
-def corpus_chrf(references: Sequence[str], predictions: Sequence[str]) -> float:
-    check_pairs(references, predictions, "chrf")
+def corpus_chrf(*, predictions: Sequence[str], references: Sequence[str]) -> float:
+    check_pairs(predictions=predictions, references=references, metric="chrf")
     return float(_sacrebleu_metric("chrf").corpus_score(list(predictions), [list(references)]).score)
 
 
-def sentence_chrf(reference: str, prediction: str) -> float:
+def sentence_chrf(*, prediction: str, reference: str) -> float:
     return float(_sacrebleu_metric("chrf").sentence_score(prediction, [reference]).score)
 
 
@@ -179,7 +181,7 @@ def rouge_tokens(text: str, *, code: bool = False) -> list[str]:
     return rouge_tokenize.tokenize(text, None)
 
 
-def sentence_rouge_l(reference: str, prediction: str, *, code: bool = False) -> float:
+def sentence_rouge_l(*, prediction: str, reference: str, code: bool = False) -> float:
     """ROUGE-L F-measure in [0, 1] with rouge-score's formula (identical to ``RougeScorer(["rougeL"])``, tested).
 
     The LCS length comes from rapidfuzz's C++ ``LCSseq`` over token lists instead of rouge-score's pure-Python
@@ -195,7 +197,8 @@ def sentence_rouge_l(reference: str, prediction: str, *, code: bool = False) -> 
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
 
-def corpus_rouge_l(references: Sequence[str], predictions: Sequence[str], *, code: bool = False) -> float:
-    check_pairs(references, predictions, "rougeL_code" if code else "rougeL")
-    scores = [sentence_rouge_l(r, p, code=code) for r, p in zip(references, predictions, strict=False)]
+def corpus_rouge_l(*, predictions: Sequence[str], references: Sequence[str], code: bool = False) -> float:
+    check_pairs(predictions=predictions, references=references, metric="rougeL_code" if code else "rougeL")
+    pairs = zip(predictions, references, strict=False)
+    scores = [sentence_rouge_l(prediction=p, reference=r, code=code) for p, r in pairs]
     return math.fsum(scores) / len(scores)

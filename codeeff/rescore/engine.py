@@ -231,7 +231,7 @@ def requested_docs(n_docs: int, limit: int | None = None, shard: tuple[int, int]
 
 def _detokenize_gte(run: SavedRun, task_obj: Any, order: list[int]) -> None:
     """G-TransEval's tokenized translations -> code in each document's target language."""
-    from codeeff.tasks.gtranseval.detokenize import detokenize
+    from codeeff.formats.gtranseval import detokenize
 
     docs = task_obj.eval_docs
     for doc_id in order:

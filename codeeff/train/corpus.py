@@ -28,8 +28,8 @@ def load_corpus(
     language: str, n_train: int, n_val: int, data_dir: str | None = None, prompt_format: str = "code"
 ) -> Corpus:
     """``n_train`` training and ``n_val`` validation texts from the end of the language's row file."""
-    from codeeff.tasks.codexglue import text
-    from codeeff.tasks.codexglue.sources import SourceConfig, load_token_files
+    from codeeff.formats import codexglue
+    from codeeff.formats.codexglue_rows import SourceConfig, load_token_files
 
     if language not in LANGUAGES:
         raise ValueError(f"--language must be one of {', '.join(LANGUAGES)}, got {language!r}")
@@ -43,12 +43,12 @@ def load_corpus(
             f"{n_train} + {n_val} rows would take more than half of {origin.path} ({total} rows); keep the first half "
             "for evaluation"
         )
-    text.register_literals(language, config.data_dir)
+    literals = codexglue.load_literals(language, config.data_dir)
     start_val = total - n_train - n_val
     start_train = total - n_train
 
     def render(rows: list[list[str]]) -> list[str]:
-        return [text.render_context(" ".join(tokens), language, prompt_format) for tokens in rows]
+        return [codexglue.render(" ".join(tokens), language, prompt_format, literals) for tokens in rows]
 
     record = {
         "dataset": LANGUAGES[language],

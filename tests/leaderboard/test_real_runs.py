@@ -31,7 +31,7 @@ def test_leaderboard_from_real_runs(real_runs, tmp_path: Path):
     for row in rows:
         assert row["lm_eval_version"] == "0.4.13" and row["transformers_version"].startswith("5.")
         assert row["torch_version"].startswith("2.") and row["device"] == "cpu" and row["dtype"] == "float32"
-        assert row["batch_size"] == "2" and row["task_version"] == "1.1" and row["split"] == "dev"
+        assert row["batch_size"] == "2" and row["task_version"] == "1.2" and row["split"] == "dev"
         assert len(row["data_sha256"]) == 64 and "edit_similarity|" in row["metric_signatures"]
         assert row["codeeff_version"] and row["env_fingerprint"] and row["date"].endswith("Z")
         assert row["n_samples"] == "6" and Path(tmp_path, row["samples_file"]).resolve().is_file()

@@ -1,4 +1,4 @@
-"""Fixtures for the metrics tests: CodeXGLUE literals and dev rows from the real data folder."""
+"""Fixtures for the metrics tests: CodeXGLUE dev rows from the real data folder."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
-from codeeff.metrics import codexglue_tokens as ct
 
 DEV_FOLDERS = {"python": "py150", "java": "javaCorpus"}
 
@@ -21,8 +19,3 @@ def read_dev_rows(data_dir: Path, language: str) -> list[dict]:
 @pytest.fixture(scope="session")
 def dev_rows(data_dir):
     return {lang: read_dev_rows(data_dir, lang) for lang in DEV_FOLDERS}
-
-
-@pytest.fixture(scope="session")
-def literals(data_dir):
-    return {lang: ct.load_literals(lang, data_dir) for lang in DEV_FOLDERS}

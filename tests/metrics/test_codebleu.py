@@ -32,7 +32,7 @@ _CODEEFF = (
     + """
 import json
 from codeeff.metrics import corpus_codebleu
-print(json.dumps({m: corpus_codebleu(refs, preds, "java", mode=m, workers=2).as_dict() for m in ("codeeff", "compat")}))
+print(json.dumps({m: corpus_codebleu(predictions=preds, references=refs, language="java", mode=m, workers=2).as_dict() for m in ("codeeff", "compat")}))
 """
 )
 
@@ -82,8 +82,8 @@ def test_worker_count_does_not_change_any_number(data_dir):
     preds = (
         (base / "Results" / "translation_results" / "codet5-100-results" / "java2py.txt").read_text().split("\n")[:80]
     )
-    one = code_bleu.combine(code_bleu.pair_statistics(refs, preds, "python", workers=1))
-    two = code_bleu.combine(code_bleu.pair_statistics(refs, preds, "python", workers=2))
+    one = code_bleu.combine(code_bleu.pair_statistics(predictions=preds, references=refs, language="python", workers=1))
+    two = code_bleu.combine(code_bleu.pair_statistics(predictions=preds, references=refs, language="python", workers=2))
     assert one == two
     assert one.dataflow is not None
 
@@ -91,19 +91,24 @@ def test_worker_count_does_not_change_any_number(data_dir):
 def test_degenerate_dataflow_is_null_with_reason_not_credited():
     # One-line references: no dataflow edge anywhere in the corpus.
     refs, preds = ["print(x)", "foo(bar)"], ["print(y)", "foo(bar)"]
-    ours = corpus_codebleu(refs, preds, "python")
-    compat = corpus_codebleu(refs, preds, "python", mode="compat")
+    ours = corpus_codebleu(predictions=preds, references=refs, language="python")
+    compat = corpus_codebleu(predictions=preds, references=refs, language="python", mode="compat")
     assert ours.dataflow is None and "no dataflow" in ours.dataflow_reason
     assert ours.codebleu == pytest.approx((ours.ngram + ours.weighted_ngram + ours.syntax) / 3)
     assert compat.dataflow == 0.0
     assert compat.codebleu == pytest.approx(0.25 * (compat.ngram + compat.weighted_ngram + compat.syntax) + 0.25)
-    assert glue.codebleu_dataflow([glue.corpus_item(r, p, "python") for r, p in zip(refs, preds, strict=True)]) is None
+    assert (
+        glue.codebleu_dataflow(
+            [glue.corpus_item(prediction=p, reference=r, language="python") for r, p in zip(refs, preds, strict=True)]
+        )
+        is None
+    )
 
 
 def test_a_real_zero_dataflow_stays_zero_in_codeeff_mode():
     ref = "def f(a, b):\n    c = a + b\n    return c"
-    ours = sentence_codebleu(ref, "print(1)", "python")
-    compat = sentence_codebleu(ref, "print(1)", "python", mode="compat")
+    ours = sentence_codebleu(prediction="print(1)", reference=ref, language="python")
+    compat = sentence_codebleu(prediction="print(1)", reference=ref, language="python", mode="compat")
     assert ours.dataflow == 0.0
     assert compat.codebleu - ours.codebleu == pytest.approx(0.25)  # the library's `dataflow or 1` credit
 
@@ -113,8 +118,8 @@ def test_components_share_one_computation(monkeypatch):
     real = code_bleu.pair_statistics
     monkeypatch.setattr(code_bleu, "pair_statistics", lambda *a, **k: calls.append(1) or real(*a, **k))
     items = [
-        glue.corpus_item("x = a + b\ny = x", "x = a - b\ny = x", "python"),
-        glue.corpus_item("z = 1", "z = 2", "python"),
+        glue.corpus_item(prediction="x = a - b\ny = x", reference="x = a + b\ny = x", language="python"),
+        glue.corpus_item(prediction="z = 2", reference="z = 1", language="python"),
     ]
     values = [
         fn(items)
@@ -133,14 +138,21 @@ def test_components_share_one_computation(monkeypatch):
 
 def test_supported_languages_and_errors():
     for language in ("python", "java", "cpp", "javascript", "c_sharp", "C#", "js", "c++"):
-        assert 0.0 <= sentence_codebleu("int x = 1;", "int x = 2;", language).codebleu <= 1.0
+        assert (
+            0.0 <= sentence_codebleu(prediction="int x = 2;", reference="int x = 1;", language=language).codebleu <= 1.0
+        )
     with pytest.raises(ValueError, match="unknown language 'cobol'"):
-        corpus_codebleu(["a"], ["a"], "cobol")
+        corpus_codebleu(predictions=["a"], references=["a"], language="cobol")
     with pytest.raises(ValueError, match="2 references but 1 predictions"):
-        corpus_codebleu(["a", "b"], ["a"], "python")
+        corpus_codebleu(predictions=["a"], references=["a", "b"], language="python")
     with pytest.raises(ValueError, match="empty corpus"):
-        corpus_codebleu([], [], "python")
+        corpus_codebleu(predictions=[], references=[], language="python")
     with pytest.raises(ValueError, match="one language"):
-        glue.codebleu([glue.corpus_item("a", "a", "python"), glue.corpus_item("a", "a", "java")])
-    empty = sentence_codebleu("return a + b", "", "python")
+        glue.codebleu(
+            [
+                glue.corpus_item(prediction="a", reference="a", language="python"),
+                glue.corpus_item(prediction="a", reference="a", language="java"),
+            ]
+        )
+    empty = sentence_codebleu(prediction="", reference="return a + b", language="python")
     assert empty.ngram == 0.0 and empty.codebleu >= 0.0

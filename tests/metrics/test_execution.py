@@ -1,4 +1,4 @@
-"""pass@k against brute-force enumeration, refusal when n < k, CA breakdowns."""
+"""pass@k against brute-force enumeration, refusal when n < k, a document's CA / pass@k / outcome mix."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from codeeff.metrics import ca_breakdown, corpus_pass_at_k, execution_metric_names, execution_metrics, pass_at_k
+from codeeff.metrics import corpus_pass_at_k, document_metrics, pass_at_k
 from codeeff.metrics.execution import pass_at_k_from_outcomes
 
 
@@ -47,24 +47,25 @@ def test_corpus_pass_at_k_is_the_mean_over_problems():
     assert pass_at_k_from_outcomes([True, False], ks=[1, 2]) == {"pass@1": 0.5, "pass@2": 1.0}
 
 
-def test_ca_breakdown_by_status_and_type():
-    statuses = ["passed", "failed", "compile_error", "passed", "killed:SIGKILL", "timeout"]
-    types = [1, 1, 2, 2, 4, None]
-    out = ca_breakdown(statuses, types)
-    assert out["ca"] == pytest.approx(2 / 6)
-    assert out["exec_status_compile_error"] == pytest.approx(1 / 6)
-    assert out["exec_status_killed"] == pytest.approx(1 / 6)
+KINDS = ("passed", "wrong_answer", "compile_error", "runtime_error", "timeout", "other")
+
+
+def test_document_metrics_of_n_samples():
+    passed = [True, False, False, True, False]
+    kinds = ["passed", "wrong_answer", "timeout", "passed", "wrong_answer"]
+    out = document_metrics(passed, kinds, known_kinds=KINDS, type_=3, ks=(1, 5, 10))
+    assert list(out) == ["ca", "ca_type3", "pass@1", "pass@5", *[f"exec_status_{k}" for k in KINDS]]
+    assert out["ca"] == out["ca_type3"] == 2 / 5 and out["pass@1"] == pytest.approx(2 / 5)
+    assert out["pass@5"] == 1.0  # pass@10 is absent: n = 5 < 10
+    assert (out["exec_status_wrong_answer"], out["exec_status_timeout"], out["exec_status_other"]) == (0.4, 0.2, 0.0)
     assert sum(v for k, v in out.items() if k.startswith("exec_status_")) == pytest.approx(1.0)
-    assert (out["ca_type1"], out["ca_type2"], out["ca_type4"]) == (0.5, 0.5, 0.0)
-    assert "ca_type3" not in out  # no documents of that type: absent, not 0
+    assert "ca_type1" not in document_metrics([True], ["passed"], known_kinds=KINDS)
 
 
-def test_execution_metrics_per_document_for_process_results():
-    values = execution_metrics("passed", type_=3)
-    assert values["ca"] == 1.0 and values["ca_type3"] == 1.0 and values["exec_status_passed"] == 1.0
-    assert set(values) <= set(execution_metric_names())
-    assert "ca_type1" not in execution_metrics("runtime_error", type_=None)
-    with pytest.raises(ValueError, match="unknown execution status 'exploded'"):
-        execution_metrics("exploded")
-    with pytest.raises(ValueError, match="type must be one of"):
-        execution_metrics("passed", type_=7)
+def test_document_metrics_refuses_bad_input():
+    with pytest.raises(ValueError, match="unknown outcome kind"):
+        document_metrics([False], ["exploded"], known_kinds=KINDS)
+    with pytest.raises(ValueError, match="without counted samples"):
+        document_metrics([], [], known_kinds=KINDS)
+    with pytest.raises(ValueError, match="2 outcomes but 1 outcome kinds"):
+        document_metrics([True, False], ["passed"], known_kinds=KINDS)

@@ -11,7 +11,14 @@ import json
 
 import pytest
 
-from codeeff.metrics import edit_similarity, exact_match_cxg, exact_match_plain, levenshtein_distance, token_accuracy
+from codeeff.metrics import (
+    edit_similarity,
+    exact_match_cxg,
+    exact_match_plain,
+    levenshtein_distance,
+    restore_literals,
+    token_accuracy,
+)
 
 EVALUATOR_FIXTURES = {
     # folder: (sum of per-sample edit similarities, exact matches, rows, first per-sample ES values)
@@ -33,10 +40,10 @@ def test_em_and_edit_similarity_match_the_codexglue_line_evaluator(data_dir, fol
     es_sum, em_count, rows, first = EVALUATOR_FIXTURES[folder]
     preds, gts = _evaluator_rows(data_dir, folder)
     assert len(preds) == len(gts) == rows
-    per_sample = [edit_similarity(p, g) for p, g in zip(preds, gts, strict=True)]
+    per_sample = [edit_similarity(prediction=p, reference=g) for p, g in zip(preds, gts, strict=True)]
     assert per_sample[:5] == first
     assert sum(per_sample) == es_sum
-    assert sum(exact_match_cxg(p, g) for p, g in zip(preds, gts, strict=True)) == em_count
+    assert sum(exact_match_cxg(prediction=p, reference=g) for p, g in zip(preds, gts, strict=True)) == em_count
 
 
 @pytest.mark.parametrize("folder", sorted(DEV_FIXTURES))
@@ -45,45 +52,49 @@ def test_parity_on_dev_rows_with_deterministic_predictions(dev_rows, folder):
     gts = [r["gt"] for r in dev_rows["python" if folder == "py150" else "java"]]
     preds = [gts[(i + 1) % len(gts)] if i % 3 else " ".join(g.split()[:-1]) for i, g in enumerate(gts)]
     assert len(gts) == rows
-    assert sum(edit_similarity(p, g) for p, g in zip(preds, gts, strict=True)) == es_sum
-    assert sum(exact_match_cxg(p, g) for p, g in zip(preds, gts, strict=True)) == em_count
+    assert sum(edit_similarity(prediction=p, reference=g) for p, g in zip(preds, gts, strict=True)) == es_sum
+    assert sum(exact_match_cxg(prediction=p, reference=g) for p, g in zip(preds, gts, strict=True)) == em_count
 
 
 def test_exact_match_cxg_restores_literals_and_ignores_spacing():
-    assert exact_match_cxg("  x = 0 \n", "x = <NUM_LIT>") == 1.0  # bare <NUM_LIT> becomes 0
-    assert exact_match_cxg("print ( 'a' )", "print ( '<STR_LIT:a>' )") == 1.0
-    assert exact_match_cxg("print ( '' )", "print ( '<STR_LIT>' )") == 1.0
-    assert exact_match_cxg("x  =   1", "x = 1") == 1.0
-    assert exact_match_cxg("x = 2", "x = 1") == 0.0
+    assert exact_match_cxg(prediction="  x = 0 \n", reference="x = <NUM_LIT>") == 1.0  # bare <NUM_LIT> becomes 0
+    assert exact_match_cxg(prediction="print ( 'a' )", reference="print ( '<STR_LIT:a>' )") == 1.0
+    assert exact_match_cxg(prediction="print ( '' )", reference="print ( '<STR_LIT>' )") == 1.0
+    assert exact_match_cxg(prediction="x  =   1", reference="x = 1") == 1.0
+    assert exact_match_cxg(prediction="x = 2", reference="x = 1") == 0.0
 
 
 def test_exact_match_plain_is_stripped_string_equality():
-    assert exact_match_plain(" return a \n", "return a") == 1.0
-    assert exact_match_plain("return  a", "return a") == 0.0  # inner whitespace counts
+    assert exact_match_plain(prediction=" return a \n", reference="return a") == 1.0
+    assert exact_match_plain(prediction="return  a", reference="return a") == 0.0  # inner whitespace counts
 
 
 def test_edit_similarity_hand_cases():
     # InDel similarity: "kitten" vs "sitting": LCS 4 -> 2*4/13 = 61.5 -> 62
-    assert edit_similarity("kitten", "sitting") == 62.0
-    assert edit_similarity("abc", "abc") == 100.0
-    assert edit_similarity("", "abc") == 0.0
-    assert edit_similarity("", "") == 0.0  # fuzzywuzzy returns 0 for any empty side
+    assert edit_similarity(prediction="kitten", reference="sitting") == 62.0
+    assert edit_similarity(prediction="abc", reference="abc") == 100.0
+    assert edit_similarity(prediction="", reference="abc") == 0.0
+    assert edit_similarity(prediction="", reference="") == 0.0  # fuzzywuzzy returns 0 for any empty side
 
 
 def test_levenshtein_distance_is_character_edit_distance():
-    assert levenshtein_distance("kitten", "sitting") == 3.0
-    assert levenshtein_distance("", "abc") == 3.0
-    assert levenshtein_distance("a+b", "a-b") == 1.0
-    assert levenshtein_distance("same", "same") == 0.0
+    assert levenshtein_distance(prediction="kitten", reference="sitting") == 3.0
+    assert levenshtein_distance(prediction="", reference="abc") == 3.0
+    assert levenshtein_distance(prediction="a+b", reference="a-b") == 1.0
+    assert levenshtein_distance(prediction="same", reference="same") == 0.0
 
 
 def test_token_accuracy_counts_reference_positions():
-    assert token_accuracy("a b c d", "a x c") == pytest.approx(2 / 3)  # positions 0, 2 of 3; "d" is past the end
-    assert token_accuracy(["a", "b"], ["a", "b", "c", "d"]) == 0.5  # stopping early = misses (padded)
-    assert token_accuracy([1, 2, 3], [1, 5, 3]) == pytest.approx(2 / 3)  # model token ids work too
-    assert token_accuracy("", "a b") == 0.0
-    assert token_accuracy("", "") == 1.0
-    assert token_accuracy("a", "") == 0.0
+    assert token_accuracy(prediction="a b c d", reference="a x c") == pytest.approx(
+        2 / 3
+    )  # positions 0, 2 of 3; "d" is past the end
+    assert (
+        token_accuracy(prediction=["a", "b"], reference=["a", "b", "c", "d"]) == 0.5
+    )  # stopping early = misses (padded)
+    assert token_accuracy(prediction=[1, 2, 3], reference=[1, 5, 3]) == pytest.approx(2 / 3)  # model token ids work too
+    assert token_accuracy(prediction="", reference="a b") == 0.0
+    assert token_accuracy(prediction="", reference="") == 1.0
+    assert token_accuracy(prediction="a", reference="") == 0.0
 
 
 def test_every_text_metric_strips_both_sides_and_says_so():
@@ -99,8 +110,18 @@ def test_every_text_metric_strips_both_sides_and_says_so():
             continue  # the codebleu library's call as it is
         assert "strip:both" in spec.signature(), name
         language = "java"
-        assert spec.corpus(padded_refs, padded_preds, language) == spec.corpus(refs, preds, language), name
-        assert spec.sample(padded_preds[0], padded_refs[0], language) == spec.sample(preds[0], refs[0], language), name
-    assert edit_similarity("return a ;\n", "return a ; ") == 100.0
-    assert levenshtein_distance("return a ;\n", " return a ;") == 0.0
-    assert exact_match_cxg("a b", "a b ") == 1.0
+        assert spec.corpus(predictions=padded_preds, references=padded_refs, language=language) == spec.corpus(
+            predictions=preds, references=refs, language=language
+        ), name
+        assert spec.sample(prediction=padded_preds[0], reference=padded_refs[0], language=language) == spec.sample(
+            prediction=preds[0], reference=refs[0], language=language
+        ), name
+    assert edit_similarity(prediction="return a ;\n", reference="return a ; ") == 100.0
+    assert levenshtein_distance(prediction="return a ;\n", reference=" return a ;") == 0.0
+    assert exact_match_cxg(prediction="a b", reference="a b ") == 1.0
+
+
+def test_restore_literals_matches_the_codexglue_evaluator_post_process():
+    text = "x = <NUM_LIT> + <NUM_LIT:3> ; s = \"<STR_LIT>\" + '<STR_LIT:aU+0020b>' ; c = '<CHAR_LIT>'"
+    # Evaluator semantics: bare NUM -> 0, bare STR/CHAR -> empty, kept value verbatim (U+0020 NOT decoded).
+    assert restore_literals(text) == "x = 0 + 3 ; s = \"\" + 'aU+0020b' ; c = ''"

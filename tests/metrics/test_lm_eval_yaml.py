@@ -37,9 +37,9 @@ from codeeff.metrics import lm_eval_glue as glue
 
 def process_results(doc, results):
     prediction, reference = results[0], doc["reference"]
-    item = glue.corpus_item(reference, prediction, "python")
+    item = glue.corpus_item(prediction=prediction, reference=reference, language="python")
     out = {{name: item for name in {CORPUS!r}}}
-    out.update({{name: getattr(glue, name)(prediction, reference) for name in {SAMPLE!r}}})
+    out.update({{name: getattr(glue, name)(prediction=prediction, reference=reference) for name in {SAMPLE!r}}})
     return out
 """
 

@@ -54,7 +54,7 @@ def test_cxg_references_retokenize_raw_predictions(tmp_path, capsys, data_dir):
 
 
 def test_gte_references_are_detokenized(tmp_path, capsys):
-    pytest.importorskip("codeeff.tasks.gtranseval.detokenize")
+    pytest.importorskip("codeeff.formats.gtranseval")
     refs = _write(tmp_path, "refs.txt", ["def f ( a ) : NEW_LINE INDENT return a + 1 NEW_LINE DEDENT"])
     preds = _write(tmp_path, "preds.txt", ["def f(a):\\n    return a + 1"])
     report = _run_json(

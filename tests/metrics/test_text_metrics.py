@@ -39,7 +39,7 @@ def test_bleu_cxg_matches_codexglue_bleu_py_on_gtranseval_outputs(data_dir, mode
     base = data_dir / "gtranseval" / "G-TransEval"
     refs = (base / "Type_all" / f"{GTE[pair.split('2')[1]]}.test").read_text().splitlines(keepends=True)
     preds = (base / "Results" / "translation_results" / model / f"{pair}.txt").read_text().splitlines(keepends=True)
-    assert corpus_bleu_cxg(refs, preds) == BLEU_CXG_REFERENCE[(model, pair)]
+    assert corpus_bleu_cxg(predictions=preds, references=refs) == BLEU_CXG_REFERENCE[(model, pair)]
 
 
 @pytest.mark.parametrize("language", ["python", "java"])
@@ -47,33 +47,33 @@ def test_bleu_cxg_matches_codexglue_bleu_py_on_line_pairs(dev_rows, language):
     gts = [r["gt"] for r in dev_rows[language]]
     preds = [gts[(i + 1) % len(gts)] if i % 3 else " ".join(g.split()[:-1]) for i, g in enumerate(gts)]
     corpus_value, first_value = BLEU_CXG_DEV_REFERENCE[language]
-    assert corpus_bleu_cxg(gts, preds) == corpus_value
-    assert sentence_bleu_cxg(gts[0], preds[1]) == first_value
+    assert corpus_bleu_cxg(predictions=preds, references=gts) == corpus_value
+    assert sentence_bleu_cxg(prediction=preds[1], reference=gts[0]) == first_value
 
 
 def test_bleu_cxg_hand_computed():
     # prediction "a b c" vs reference "a b c d": matches 3,2,1,0 of possible 3,2,1,0 -> precisions 4/4,3/3,2/2,1/1;
     # brevity penalty exp(1 - 4/3).
-    assert sentence_bleu_cxg("a b c d", "a b c") == pytest.approx(100 * math.exp(1 - 4 / 3))
-    assert sentence_bleu_cxg("a b", "a b") == pytest.approx(100.0)
-    assert sentence_bleu_cxg("a b", "") == 0.0  # the reference implementation divides by zero here
+    assert sentence_bleu_cxg(prediction="a b c", reference="a b c d") == pytest.approx(100 * math.exp(1 - 4 / 3))
+    assert sentence_bleu_cxg(prediction="a b", reference="a b") == pytest.approx(100.0)
+    assert sentence_bleu_cxg(prediction="", reference="a b") == 0.0  # the reference implementation divides by zero here
 
 
 def test_bleu_is_sacrebleu_corpus_bleu_and_differs_from_bleu_cxg_on_raw_code():
     refs, preds = ["return foo(a, b);"], ["return foo(a,b);"]
-    assert corpus_bleu(refs, preds) == sacrebleu.corpus_bleu(preds, [refs]).score
-    assert corpus_chrf(refs, preds) == sacrebleu.corpus_chrf(preds, [refs]).score
+    assert corpus_bleu(predictions=preds, references=refs) == sacrebleu.corpus_bleu(preds, [refs]).score
+    assert corpus_chrf(predictions=preds, references=refs) == sacrebleu.corpus_chrf(preds, [refs]).score
     # Whitespace tokens see two different tokens where 13a sees the same ones: the two flavours must not be mixed.
-    assert corpus_bleu(refs, preds) == pytest.approx(100.0)
-    assert corpus_bleu_cxg(refs, preds) < 60
+    assert corpus_bleu(predictions=preds, references=refs) == pytest.approx(100.0)
+    assert corpus_bleu_cxg(predictions=preds, references=refs) < 60
 
 
 def test_rouge_l_is_blind_to_operators_and_rouge_l_code_is_not():
-    assert sentence_rouge_l("return a + b", "return a - b") == 1.0
+    assert sentence_rouge_l(prediction="return a - b", reference="return a + b") == 1.0
     # code tokens: return a + b vs return a - b -> LCS 3 of 4 on both sides
-    assert sentence_rouge_l("return a + b", "return a - b", code=True) == pytest.approx(0.75)
+    assert sentence_rouge_l(prediction="return a - b", reference="return a + b", code=True) == pytest.approx(0.75)
     assert code_tokens("x+=a->b<<2") == ["x", "+=", "a", "->", "b", "<<", "2"]
-    assert sentence_rouge_l("Foo", "foo", code=True) == 0.0  # case-sensitive
+    assert sentence_rouge_l(prediction="foo", reference="Foo", code=True) == 0.0  # case-sensitive
 
 
 def test_rouge_l_equals_rouge_score_on_real_pairs(dev_rows):
@@ -93,26 +93,28 @@ def test_rouge_l_equals_rouge_score_on_real_pairs(dev_rows):
         rouge_scorer.RougeScorer(["rougeL"]),
         rouge_scorer.RougeScorer(["rougeL"], tokenizer=CodeTokenizer()),
     )
-    assert [sentence_rouge_l(r, p) for r, p in pairs] == [default.score(r, p)["rougeL"].fmeasure for r, p in pairs]
-    assert [sentence_rouge_l(r, p, code=True) for r, p in pairs] == [
+    assert [sentence_rouge_l(prediction=p, reference=r) for r, p in pairs] == [
+        default.score(r, p)["rougeL"].fmeasure for r, p in pairs
+    ]
+    assert [sentence_rouge_l(prediction=p, reference=r, code=True) for r, p in pairs] == [
         code.score(r, p)["rougeL"].fmeasure for r, p in pairs
     ]
 
 
 def test_corpus_rouge_l_is_the_mean_of_pair_f_measures():
     refs, preds = ["a b c", "x y"], ["a b c", "x z"]
-    assert corpus_rouge_l(refs, preds) == pytest.approx((1.0 + 0.5) / 2)
+    assert corpus_rouge_l(predictions=preds, references=refs) == pytest.approx((1.0 + 0.5) / 2)
 
 
 @pytest.mark.parametrize("fn", [corpus_bleu, corpus_bleu_cxg, corpus_chrf, corpus_rouge_l])
 def test_corpus_metrics_reject_mismatched_and_empty_corpora(fn):
     with pytest.raises(ValueError, match="2 references but 1 predictions"):
-        fn(["a", "b"], ["a"])
+        fn(predictions=["a"], references=["a", "b"])
     with pytest.raises(ValueError, match="empty corpus"):
-        fn([], [])
+        fn(predictions=[], references=[])
 
 
 def test_empty_predictions_score_zero_not_crash():
-    assert corpus_bleu_cxg(["a b"], [""]) == 0.0
-    assert corpus_bleu(["a b"], [""]) == 0.0
-    assert sentence_rouge_l("a b", "") == 0.0
+    assert corpus_bleu_cxg(predictions=[""], references=["a b"]) == 0.0
+    assert corpus_bleu(predictions=[""], references=["a b"]) == 0.0
+    assert sentence_rouge_l(prediction="", reference="a b") == 0.0

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeeff.model_adapters.stats import cost_metrics
+from codeeff.formats.codexglue_rows import SourceConfig, load_token_files
+from codeeff.metrics.cost import sample_cost_metrics
 from codeeff.provenance import record_dataset
 from codeeff.tasks.codexglue import scoring, text
-from codeeff.tasks.codexglue.sources import SourceConfig, load_token_files
 
 DEFAULT_MAX_CONTEXT_TOKENS = 512
 
@@ -97,7 +97,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     else:
         status = scoring.OK
     return {
-        **scoring.span_metrics(prediction, reference, doc["language"]),
+        **scoring.span_metrics(prediction=prediction, reference=reference, language=doc["language"]),
         "status": status,
-        **cost_metrics(response),
+        **sample_cost_metrics(response),
     }

@@ -1,7 +1,7 @@
 """``codexglue_line_py150`` / ``codexglue_line_javacorpus``: complete the next line, CodeXGLUE's definition.
 
 The model sees the file prefix (detokenized unless ``cxg_prompt_format=tokens``); its output is re-tokenized into
-CodeXGLUE tokens and cut at the line end of the document's :class:`~codeeff.tasks.codexglue.lines.LineRule` before
+CodeXGLUE tokens and cut at the line end of the document's :class:`~codeeff.formats.codexglue_lines.LineRule` before
 scoring. Generation does not stop at a newline (only at ``<EOL>`` in token format); it runs to ``max_gen_toks``
 and is cut afterwards. Python: after a context that ends a line, blank and comment lines the model writes first
 carry no code token and are skipped (a stop at ``\n`` would have emptied the answer); after a context that ends
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeeff.model_adapters.stats import cost_metrics
+from codeeff.formats.codexglue_lines import cut_line, rule_for
+from codeeff.formats.codexglue_rows import SourceConfig, load_line_rows
+from codeeff.metrics.cost import sample_cost_metrics
 from codeeff.provenance import record_dataset
 from codeeff.tasks.codexglue import scoring, text
-from codeeff.tasks.codexglue.lines import cut_line, rule_for
-from codeeff.tasks.codexglue.sources import SourceConfig, load_line_rows
 
 
 def load(task: str, language: str, **metadata: Any) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     response = results[0]
     line, status = predicted_line(str(response), doc)
     return {
-        **scoring.line_metrics(" ".join(line), doc["reference"], doc["language"]),
+        **scoring.line_metrics(prediction=" ".join(line), reference=doc["reference"], language=doc["language"]),
         "status": status,
-        **cost_metrics(response),
+        **sample_cost_metrics(response),
     }

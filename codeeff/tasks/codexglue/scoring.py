@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeeff.metrics import codexglue_tokens as cxg
+from codeeff.formats import codexglue as cxg
+from codeeff.metrics.line import restore_literals
 
 OK = "ok"
 LINE_CORPUS_METRICS = ("bleu", "bleu_cxg", "codebleu", "rougeL", "chrf")
@@ -27,16 +28,16 @@ def metric_text(tokens: list[str]) -> str:
             lines.append([])
         else:
             lines[-1].append(token)
-    return cxg.restore_literals("\n".join(" ".join(line) for line in lines))
+    return restore_literals("\n".join(" ".join(line) for line in lines))
 
 
-def _items(names: tuple[str, ...], prediction: str, reference: str, language: str) -> dict[str, dict[str, str]]:
+def _items(names: tuple[str, ...], *, prediction: str, reference: str, language: str) -> dict[str, dict[str, str]]:
     from codeeff.metrics.lm_eval_glue import corpus_item
 
-    return {name: corpus_item(reference, prediction, language) for name in names}
+    return {name: corpus_item(prediction=prediction, reference=reference, language=language) for name in names}
 
 
-def line_metrics(prediction: str, reference: str, language: str) -> dict[str, Any]:
+def line_metrics(*, prediction: str, reference: str, language: str) -> dict[str, Any]:
     """One line: CodeXGLUE's EM and edit similarity (parity with its evaluator) plus text-metric items.
 
     ``prediction`` and ``reference`` are space-separated CodeXGLUE tokens (placeholders not yet restored: the
@@ -46,14 +47,14 @@ def line_metrics(prediction: str, reference: str, language: str) -> dict[str, An
 
     pred_text, ref_text = metric_text(prediction.split()), metric_text(reference.split())
     return {
-        "exact_match_cxg": exact_match_cxg(prediction, reference),
-        "edit_similarity": edit_similarity(prediction, reference),
-        "levenshtein_distance": levenshtein_distance(pred_text, ref_text),
-        **_items(LINE_CORPUS_METRICS, pred_text, ref_text, language),
+        "exact_match_cxg": exact_match_cxg(prediction=prediction, reference=reference),
+        "edit_similarity": edit_similarity(prediction=prediction, reference=reference),
+        "levenshtein_distance": levenshtein_distance(prediction=pred_text, reference=ref_text),
+        **_items(LINE_CORPUS_METRICS, prediction=pred_text, reference=ref_text, language=language),
     }
 
 
-def span_metrics(prediction: list[str], reference: list[str], language: str) -> dict[str, Any]:
+def span_metrics(*, prediction: list[str], reference: list[str], language: str) -> dict[str, Any]:
     """A fixed-length token span (the context-fraction tasks): the seed's metric set.
 
     Token accuracy (:func:`codeeff.metrics.token_accuracy`, the same function ``codeeff metrics`` runs) is over the
@@ -64,12 +65,12 @@ def span_metrics(prediction: list[str], reference: list[str], language: str) -> 
 
     pred_text, ref_text = metric_text(prediction), metric_text(reference)
     return {
-        "exact_match_cxg": exact_match_cxg(" ".join(prediction), " ".join(reference)),
-        "levenshtein_distance": levenshtein_distance(pred_text, ref_text),
+        "exact_match_cxg": exact_match_cxg(prediction=" ".join(prediction), reference=" ".join(reference)),
+        "levenshtein_distance": levenshtein_distance(prediction=pred_text, reference=ref_text),
         "token_accuracy": token_accuracy(
-            [cxg.restore_literals(t) for t in prediction], [cxg.restore_literals(t) for t in reference]
+            prediction=[restore_literals(t) for t in prediction], reference=[restore_literals(t) for t in reference]
         ),
-        **_items(SPAN_CORPUS_METRICS, pred_text, ref_text, language),
+        **_items(SPAN_CORPUS_METRICS, prediction=pred_text, reference=ref_text, language=language),
     }
 
 

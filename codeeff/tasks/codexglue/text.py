@@ -2,7 +2,7 @@
 
 ``cxg_prompt_format`` (``--metadata``) picks how a model sees the context:
 
-- ``code`` (default): raw code, detokenized by :func:`codeeff.metrics.codexglue_tokens.detokenize` (newlines
+- ``code`` (default): raw code, detokenized by :func:`codeeff.formats.codexglue.detokenize` (newlines
   restored, Python indentation approximated, literal placeholders turned into stand-in literals). The model's output
   is raw code and is re-tokenized into CodeXGLUE tokens for scoring, so scores compare with CodeXGLUE's.
 - ``tokens``: the dataset's own space-separated token string (``<EOL>`` and placeholders verbatim) — what
@@ -17,9 +17,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from codeeff.metrics import codexglue_tokens as cxg
+from codeeff.formats import codexglue as cxg
 
-PROMPT_FORMATS = ("code", "tokens")
+PROMPT_FORMATS = cxg.PROMPT_FORMATS
 _literals: dict[str, cxg.Literals] = {}
 
 
@@ -55,9 +55,9 @@ def render_context(tokens: str, language: str, fmt: str, continuation: str = "")
     the model writes the line's code, not the indentation or an empty line, and a stop at ``\n`` cannot end the
     answer before it starts.
     """
+    code = cxg.render(tokens, language, fmt, literals(language))
     if fmt == "tokens":
-        return " ".join(cxg.split_tokens(tokens))
-    code = cxg.detokenize(tokens, language, literals(language))
+        return code
     if language != "python" or not ends_line(tokens) or not continuation:
         return code
     next_line = cxg.split_tokens(continuation)

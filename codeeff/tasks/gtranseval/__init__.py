@@ -12,7 +12,7 @@ from typing import Any
 
 def reference_jobs(target_lang: str, data_dir: str | Path | None = None) -> list[Any]:
     """The sandbox jobs testing the 400 reference solutions of ``target_lang`` (python, java, cpp, javascript)."""
-    from codeeff.tasks.gtranseval.detokenize import canonical_language, detokenize
+    from codeeff.formats.gtranseval import canonical_language, detokenize
     from codeeff.tasks.gtranseval.harness import build_job
     from codeeff.tasks.gtranseval.problems import load_problems
 

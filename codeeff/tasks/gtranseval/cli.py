@@ -15,7 +15,7 @@ import json
 import sys
 from collections import Counter
 
-from codeeff.tasks.gtranseval.detokenize import canonical_language
+from codeeff.formats.gtranseval import canonical_language
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def gold_check(target: str, data_dir: str | None = None, limit: int | None = None, progress: bool = True) -> dict:
     """Run the detokenized references of ``target``; returns totals, per-Type counts and every failure with reason."""
-    from codeeff.tasks.gtranseval.detokenize import detokenize
+    from codeeff.formats.gtranseval import detokenize
     from codeeff.tasks.gtranseval.harness import EXECUTABLE
     from codeeff.tasks.gtranseval.problems import load_problems
     from codeeff.tasks.gtranseval.task import run_candidates

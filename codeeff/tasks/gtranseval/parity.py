@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeeff.tasks.gtranseval.detokenize import detokenize
+from codeeff.formats.gtranseval import detokenize
 from codeeff.tasks.gtranseval.problems import TYPES, Problem, load_problems
 
 DIRECTION = "java2py"

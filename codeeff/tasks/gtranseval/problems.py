@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from codeeff.tasks.gtranseval.detokenize import LANGUAGES, canonical_language
+from codeeff.formats.gtranseval import LANGUAGES, canonical_language
 
 TYPES = (1, 2, 3, 4)
 TYPE_NAMES = {1: "token level", 2: "syntax level", 3: "library level", 4: "algorithm level"}

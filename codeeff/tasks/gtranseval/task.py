@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from codeeff.tasks.gtranseval.detokenize import detokenize
+from codeeff.formats.gtranseval import detokenize
 from codeeff.tasks.gtranseval.problems import DISPLAY_NAMES, TYPES, Problem, TestCase, load_problems
 
 EXEC_STATUSES = ("passed", "wrong_answer", "compile_error", "runtime_error", "timeout", "other")
@@ -286,29 +286,26 @@ def process_results(doc: dict, results: list[Any]) -> dict[str, Any]:
     ``n_samples`` records n. Text metrics and cost figures are those of the first sample.
     """
     from codeeff.metrics import edit_similarity
-    from codeeff.metrics.execution import pass_at_k
-    from codeeff.model_adapters.stats import cost_metrics
+    from codeeff.metrics.cost import sample_cost_metrics
+    from codeeff.metrics.execution import document_metrics
 
     responses = results[0] if isinstance(results[0], list) else list(results)
     response = responses[0]
     code = str(response)
     item = {"reference": doc["reference"], "prediction": code, "language": doc["target_lang"]}
     metrics: dict[str, Any] = {name: item for name in TEXT_METRICS}
-    metrics["edit_similarity"] = edit_similarity(code, doc["reference"])
+    metrics["edit_similarity"] = edit_similarity(prediction=code, reference=doc["reference"])
     executions = [getattr(r, "execution", None) for r in responses]
     if all(e is not None for e in executions):
         counted = [e for e in executions if not is_sandbox_error(e)]
         metrics["n_samples"] = float(len(responses))
         metrics["n_sandbox_error"] = float(len(executions) - len(counted))
         if counted:
-            n, c = len(counted), sum(1 for e in counted if e["passed"])
-            metrics["ca"] = metrics[f"ca_type{doc['type']}"] = c / n
-            metrics.update({f"pass@{k}": pass_at_k(n, c, k) for k in PASS_AT_K if k <= n})
-            for status in EXEC_STATUSES:
-                metrics[f"exec_status_{status}"] = sum(1 for e in counted if e["status"] == status) / n
+            passed, kinds = [bool(e["passed"]) for e in counted], [e["status"] for e in counted]
+            metrics.update(document_metrics(passed, kinds, known_kinds=EXEC_STATUSES, type_=doc["type"], ks=PASS_AT_K))
         records = [{k: v for k, v in e.items() if k != "backend"} for e in executions]
         metrics["compile_rate"] = {**records[0], **({"all": records} if len(records) > 1 else {})}
-    metrics.update(cost_metrics(response))
+    metrics.update(sample_cost_metrics(response))
     return metrics
 
 

@@ -42,7 +42,7 @@ def test_run_then_score_reproduces_the_live_scores(tmp_path, tiny_model_dir, dat
         line, _ = line_task.predicted_line(sample["filtered_resps"][0], sample["doc"])
         assert "<EOL>" not in line  # the scored line is one line of the output
         assert 0 <= sample["edit_similarity"] <= 100
-    assert results["versions"]["codexglue_line_py150"] == 1.1
+    assert results["versions"]["codexglue_line_py150"] == 1.2
     assert results["codeeff"]["data"]["codexglue_line_py150"]["split"] == "dev"
     assert results["codeeff"]["data"]["codexglue_line_py150"]["rows"] == 3819
 

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from codeeff.metrics import codexglue_tokens as cxg
+from codeeff.formats import codexglue as cxg
+from codeeff.formats.codexglue_rows import SourceConfig, load_token_files
 from codeeff.metrics import lm_eval_glue, metrics
 from codeeff.metrics.lm_eval_glue import corpus_item
 from codeeff.rescore.engine import rescore
 from codeeff.tasks.codexglue import context_task, line_task
 from codeeff.tasks.codexglue.scoring import LINE_CORPUS_METRICS, metric_text
-from codeeff.tasks.codexglue.sources import SourceConfig, load_token_files
 
 N_DOCS = 12
 
@@ -72,7 +72,12 @@ def test_true_line_scores_perfectly_on_line_tasks(tmp_path, data_dir, task, lang
     # are smoothed NLTK BLEU, so lines under 4 tokens score < 1; ROUGE-L drops non-alphanumerics, so "= { }" scores 0):
     # there the ceiling is the references scored against themselves. Per-sample metrics must be perfect.
     items = [
-        corpus_item(metric_text(d["reference"].split()), metric_text(d["reference"].split()), language) for d in docs
+        corpus_item(
+            prediction=metric_text(d["reference"].split()),
+            reference=metric_text(d["reference"].split()),
+            language=language,
+        )
+        for d in docs
     ]
     ceiling = {name: getattr(lm_eval_glue, name)(items) for name in LINE_CORPUS_METRICS}
     scores = rescore(task, predictions=path, metadata=metadata, limit=N_DOCS).results["results"][task]

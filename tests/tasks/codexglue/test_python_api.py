@@ -52,7 +52,7 @@ def test_every_completion_task_runs_and_rescoring_reproduces_it(tmp_path, tiny_m
     assert set(TASKS) <= manager.task_index["codeeff_suite"].tags
     tracker.save_results_aggregated(results=results, samples=samples)
     for task in TASKS:
-        assert results["versions"][task] == 1.1
+        assert results["versions"][task] == 1.2
         assert results["results"][task]["gen_tokens,none"] > 0  # cost figures emitted per sample, averaged
         assert all(s["gen_tokens"] > 0 and "latency_s" in s for s in samples[task])
         assert all("status" in s and s["doc"]["language"] in ("python", "java") for s in samples[task])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codeeff.tasks.gtranseval.detokenize import detokenize
+from codeeff.formats.gtranseval import detokenize
 
 
 def test_python_references_and_model_style_variants(problems, run_candidate):

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
+from codeeff.formats.gtranseval import detokenize
 from codeeff.sandbox import Result, Status
 from codeeff.tasks.gtranseval import harness, verdict
-from codeeff.tasks.gtranseval.detokenize import detokenize
 
 FORGED_OLD = '@@GTE@@{"entry": "g", "passed": 5, "total": 5, "tests": []}'
 

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from codeeff.tasks.codexglue.context_task import split_file
-from codeeff.tasks.codexglue.lines import LineRule, cut_line, rule_for
-from codeeff.tasks.codexglue.sources import (
+from codeeff.formats.codexglue_lines import LineRule, cut_line, rule_for
+from codeeff.formats.codexglue_rows import (
     DataFormatError,
     PrefixIndex,
     SourceConfig,
@@ -101,7 +100,7 @@ def test_official_java_rule_stops_before_a_brace(tmp_path, data_dir):
     test_json, test_txt = tmp_path / "test.json", tmp_path / "test.txt"
     test_txt.write_text("<s> class A { void f ( ) throws E { g ( ) ; } } </s>\n")
     test_json.write_text(json.dumps({"id": 1, "input": rows[0]["input"], "gt": ""}) + "\n")
-    from codeeff.tasks.codexglue.sources import read_line_rows, read_token_lines
+    from codeeff.formats.codexglue_rows import read_line_rows, read_token_lines
 
     rebuilt = rebuild_by_id(
         read_line_rows(test_json, require_gt=False), read_token_lines(test_txt), LineRule.JAVA_CXG, ("j", "t")
@@ -138,15 +137,6 @@ def test_prefix_index_finds_the_file_of_an_id_less_row(data_dir):
     for row in rows[::7]:
         assert index.continuation(row["input"][4:].split(), LineRule.JAVA_SEMI_CLOSE) == " ".join(row["gt"].split())
     assert index.continuation("no such prefix".split(), LineRule.JAVA_SEMI_CLOSE) is None
-
-
-def test_context_split_counts_code_tokens():
-    tokens = [f"t{i}" for i in range(100)]
-    context, reference = split_file(tokens, 0.2, 15, 512)
-    assert context == tokens[:20] and reference == tokens[20:35]
-    context, _ = split_file(tokens, 0.6, 15, 8)
-    assert context == tokens[52:60]  # only the last 8 context tokens kept (left-truncated)
-    assert split_file(tokens[:30], 0.6, 15, 512) == ([], [])  # 18 + 15 > 30: skipped
 
 
 def test_token_files_from_dev_rows_are_input_plus_gt(data_dir):

@@ -1,4 +1,4 @@
-"""CodeXGLUE code-completion tokens <-> raw code.
+"""The CodeXGLUE code-completion token format: tokens <-> raw code, literal placeholders, the literal tables.
 
 CodeXGLUE's PY150 and JavaCorpus files are *tokenized*: tokens are separated by single spaces, ``<s>``/``</s>`` mark a
 file's start/end, Python newlines are ``<EOL>`` (indentation and comments were dropped), and literals were normalised:
@@ -14,8 +14,8 @@ offers both directions, and they are exact inverses on the token level:
 - :func:`retokenize` turns raw code (e.g. a model's output) into CodeXGLUE tokens, following the dataset's own
   preprocessing (Python: ``tokenize``-like tokens, comments and indentation dropped, newlines -> ``<EOL>``; Java:
   javalang-like tokens, ``>>``/``>>>`` split into single ``>`` as javalang does for generics);
-- :func:`restore_literals` is the CodeXGLUE line evaluator's ``post_process`` (``<NUM_LIT>`` -> ``0``, ``<STR_LIT>``
-  and ``<CHAR_LIT>`` -> empty, ``<X_LIT:v>`` -> ``v``), used by the ``exact_match_cxg`` / ``edit_similarity`` parity.
+- the CodeXGLUE line evaluator's ``post_process`` (what its metrics compare) is a metric helper:
+  :func:`codeeff.metrics.restore_literals`.
 
 The tokenizers are regular expressions rather than Python's ``tokenize`` / javalang because model output is partial
 code (unclosed brackets, unterminated strings, stray dedents) on which those raise; on complete code both agree with
@@ -37,8 +37,6 @@ _ALIASES = {"python": "python", "py": "python", "py150": "python", "java": "java
 
 BOS, EOS, EOL = "<s>", "</s>", "<EOL>"
 _SPECIAL_ESCAPES = {" ": "U+0020", ",": "U+002C"}
-# The CodeXGLUE line evaluator's literal pattern (non-greedy, across newlines); kept identical for parity.
-_KEPT_LITERAL = re.compile(r"<(STR|NUM|CHAR)_LIT:(.*?)>", re.S)
 _PLACEHOLDER = re.compile(r"<(STR|NUM|CHAR)_LIT(?::(.*?))?>", re.S)
 
 
@@ -105,16 +103,8 @@ def load_literals(language: str, data_dir: str | os.PathLike | None = None) -> L
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Literal helpers
+# Literal escapes
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def restore_literals(code: str) -> str:
-    """The CodeXGLUE line evaluator's ``post_process``: what its EM and edit similarity compare."""
-    code = code.replace("<NUM_LIT>", "0").replace("<STR_LIT>", "").replace("<CHAR_LIT>", "")
-    for kind, value in _KEPT_LITERAL.findall(code):
-        code = code.replace(f"<{kind}_LIT:{value}>", value)
-    return code
 
 
 def _escape_literal(value: str) -> str:
@@ -307,7 +297,6 @@ _NO_SPACE_BEFORE = {")", "]", "}", ",", ":", ";", "."}
 _NO_SPACE_AFTER = {"(", "[", ".", "@"}
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _PY_DEDENT_AFTER = {"return", "pass", "break", "continue", "raise"}
-_PY_DEDENT_SELF = {"else", "elif", "except", "finally"}
 
 
 def _restore_placeholders(token: str, literals: Literals) -> str:
@@ -391,25 +380,50 @@ def _python_lines(tokens: list[str]) -> list[list[str]]:
     return lines
 
 
+# A clause keyword sits at the level of the innermost open block whose header it may follow.
+_PY_CLAUSE_OF = {
+    "elif": frozenset({"if", "elif"}),
+    "else": frozenset({"if", "elif", "for", "while", "try", "except"}),
+    "except": frozenset({"try", "except"}),
+    "finally": frozenset({"try", "except", "else"}),
+}
+# Nested classes that Django, pydantic and similar libraries declare inside a class body.
+_PY_NESTED_CLASSES = frozenset({"Meta", "Config", "Media", "Admin"})
+
+
 def _indent_python(lines: list[list[str]]) -> list[str]:
-    """Approximate Python indentation (PY150 dropped it): ``:``-ended lines open a block, ``return``/``pass``/...
-    close one, ``else``/``elif``/``except``/``finally`` sit one level up, ``class`` starts at column 0 and a ``def`` /
-    decorator after a block body returns to the class or module level. Indentation never changes the tokens (the
-    dataset has none), only how natural the prompt looks."""
+    """Python indentation, inferred: PY150 drops indentation and its INDENT/DEDENT tokens, so where a block ends is
+    not in the tokens. What is certain is used exactly: the line after a ``:``-ended header is one level deeper, and
+    an ``elif``/``else``/``except``/``finally`` sits at the level of the innermost open block it can continue (the
+    open headers are kept on a stack). The rest is inferred: ``return``/``pass``/``raise``/``break``/``continue``
+    close their block; ``if __name__ == ...`` and ``class`` start at column 0 (a nested ``Meta``/``Config``/... inside a class body stays
+    there); a ``def``, ``async def`` or decorator after a block body returns to the enclosing class body, else to
+    the module. Indentation never changes the tokens (the dataset has none), only how natural the prompt looks."""
     out: list[str] = []
     level = 0
     depth = 0  # bracket depth carried across lines (continuation lines are indented one extra level)
-    closed = False  # the previous line ended a block (return/pass/...), so an else/except is already at its level
-    in_class = False
+    blocks: list[tuple[int, str]] = []  # open headers: (their level, their first keyword)
+    header = False  # the previous logical line ended with ":" (a block opens)
+    closed = False  # the previous logical line ended its block (return/pass/...)
     for line in lines:
         first = line[0]
         if depth == 0:
-            if first in _PY_DEDENT_SELF and not closed:
-                level = max(level - 1, 0)
-            elif first == "class":
-                level, in_class = 0, True
-            elif first in ("def", "@", "async") and out and not out[-1].endswith(":"):
-                level = min(level, 1 if in_class else 0)
+            keyword = line[1] if first == "async" and len(line) > 1 else first
+            if header:
+                pass  # the line after a header is its body, whatever it starts with
+            elif keyword in _PY_CLAUSE_OF:
+                owner = next((b for b in reversed(blocks) if b[1] in _PY_CLAUSE_OF[keyword]), None)
+                level = owner[0] if owner is not None else max(level - (0 if closed else 1), 0)
+            elif keyword == "class":
+                in_class = next((b[0] for b in reversed(blocks) if b[1] == "class" and b[0] < level), None)
+                nested = in_class is not None and len(line) > 1 and line[1] in _PY_NESTED_CLASSES
+                level = in_class + 1 if nested else 0
+            elif line[:3] == ["if", "__name__", "=="]:
+                level = 0  # the script guard is a module-level statement
+            elif keyword in ("def", "@"):
+                enclosing = next((b[0] for b in reversed(blocks) if b[1] == "class" and b[0] < level), None)
+                level = min(level, 0 if enclosing is None else enclosing + 1)
+            blocks = [b for b in blocks if b[0] < level]
         indent = "    " * (level + (1 if depth > 0 else 0))
         out.append(indent + _join_line(line))
         for token in line:
@@ -418,13 +432,14 @@ def _indent_python(lines: list[list[str]]) -> list[str]:
             elif token in (")", "]", "}"):
                 depth = max(depth - 1, 0)
         if depth == 0:
+            keyword = line[1] if first == "async" and len(line) > 1 else first
+            header = line[-1] == ":"
             closed = first in _PY_DEDENT_AFTER
-            if line[-1] == ":":
+            if header:
+                blocks.append((level, keyword))
                 level += 1
             elif closed:
                 level = max(level - 1, 0)
-            if level == 0 and first not in ("def", "@", "async", "class"):
-                in_class = False  # a module-level statement ends any class
     return out
 
 
@@ -495,3 +510,16 @@ def detokenize(
     if not layout:
         return " ".join(raw)
     return "\n".join(_java_lines(raw))
+
+
+PROMPT_FORMATS = ("code", "tokens")
+
+
+def render(text: str, language: str, prompt_format: str, literals: Literals) -> str:
+    """A context of CodeXGLUE tokens as a model reads it: raw code (``code``, :func:`detokenize`) or the dataset's
+    own space-separated tokens without ``<s>``/``</s>`` (``tokens``)."""
+    if prompt_format == "tokens":
+        return " ".join(split_tokens(text))
+    if prompt_format != "code":
+        raise ValueError(f"unknown prompt format '{prompt_format}'; known: {', '.join(PROMPT_FORMATS)}")
+    return detokenize(text, language, literals)

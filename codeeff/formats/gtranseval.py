@@ -15,7 +15,8 @@ import io
 import re
 import tokenize as py_tokenize
 
-LANGUAGES = ("python", "java", "cpp", "csharp", "javascript")
+from codeeff.contracts.languages import LANGUAGES
+
 _ALIASES = {
     "py": "python",
     "c++": "cpp",
@@ -367,8 +368,3 @@ def _tokenize_python(code: str) -> list[str]:
         else:
             tokens.append(tok.string)
     return tokens
-
-
-def tokenized_text(code: str, language: str) -> str:
-    """Space-joined tokens of ``code`` (G-TransEval's on-disk format)."""
-    return " ".join(tokenize(code, language))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codeeff.tasks.gtranseval.detokenize import (
+from codeeff.formats.gtranseval import (
     LANGUAGES,
     canonical_language,
     detokenize,
@@ -22,27 +22,27 @@ def _relex(line: str, language: str) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_round_trip_on_every_benchmark_function(problems, language):
-    for problem in problems:
-        line = problem.sources[language]
+def test_round_trip_on_every_benchmark_function(gtranseval_sources, language):
+    for index, sources in enumerate(gtranseval_sources):
+        line = sources[language]
         code = detokenize(line, language)
         back = [part for tok in tokenize(code, language) for part in ([">", ">"] if tok == ">>" else [tok])]
-        assert back == _relex(line, language), (problem.index, code)
+        assert back == _relex(line, language), (index, code)
 
 
-def test_python_layout_and_spacing(problems):
-    code = detokenize(problems[129].sources["python"], "python")
+def test_python_layout_and_spacing(gtranseval_sources):
+    code = detokenize(gtranseval_sources[129]["python"], "python")
     assert code.startswith("def intersperse(numbers, delimiter):\n    result = []\n    if not numbers:\n")
     assert "result.append(numbers[-1])" in code
     assert "NEW_LINE" not in code and "INDENT" not in code
 
 
-def test_c_family_layout_generics_and_braces(problems):
-    java = detokenize(problems[129].sources["java"], "java")
+def test_c_family_layout_generics_and_braces(gtranseval_sources):
+    java = detokenize(gtranseval_sources[129]["java"], "java")
     assert java.splitlines()[0] == "List<Integer> intersperse(List<Integer> numbers, int delimiter) {"
     assert "    List<Integer> result = new ArrayList<>();" in java
     assert "    for (int i = 0; i < numbers.size() - 1; i++) {" in java
-    cpp = detokenize(problems[0].sources["cpp"], "cpp")
+    cpp = detokenize(gtranseval_sources[0]["cpp"], "cpp")
     assert "    } else {" in cpp
 
 

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from codeeff.tasks.codexglue.lines import LineRule, cut_line
+from codeeff.formats.codexglue_lines import LineRule, cut_line
 
 SOURCES = ("dev", "official", "jsonl", "hf")
 DATASET_FOLDER = {"python": "py150", "java": "javaCorpus"}

@@ -6,17 +6,11 @@ import re
 
 import pytest
 
-from codeeff.metrics import codexglue_tokens as ct
+from codeeff.formats import codexglue as ct
 
 # Known, documented dataset irregularities a tokenizer cannot reproduce (see the module docstring / docs):
 # JavaCorpus sometimes files char literals as strings ('<STR_LIT:\n>'), and one PY150 row has an unquoted <STR_LIT>.
 _IRREGULAR = re.compile(r"(^|\s)'<STR_LIT|(^|\s)<STR_LIT>(\s|$)")
-
-
-def test_restore_literals_matches_the_codexglue_evaluator_post_process():
-    text = "x = <NUM_LIT> + <NUM_LIT:3> ; s = \"<STR_LIT>\" + '<STR_LIT:aU+0020b>' ; c = '<CHAR_LIT>'"
-    # Evaluator semantics: bare NUM -> 0, bare STR/CHAR -> empty, kept value verbatim (U+0020 NOT decoded).
-    assert ct.restore_literals(text) == "x = 0 + 3 ; s = \"\" + 'aU+0020b' ; c = ''"
 
 
 def test_python_retokenize_hand_case(literals):
@@ -57,6 +51,85 @@ def test_detokenize_python_layout_indents_blocks(literals):
     )
     assert raw == "def f(a):\n    if a:\n        return a\n    else:\n        return None"
     compile(raw, "<detok>", "exec")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        # except/finally align with their try, however deep the block a return closed
+        (
+            "try : <EOL> if a : <EOL> raise E <EOL> except E : <EOL> pass <EOL> finally : <EOL> x = 1",
+            "try:\n    if a:\n        raise E\nexcept E:\n    pass\nfinally:\n    x = 1",
+        ),
+        # an else after a break continues the innermost block that may take one (the if)
+        (
+            "for x in y : <EOL> if x : <EOL> break <EOL> else : <EOL> z = 1",
+            "for x in y:\n    if x:\n        break\n    else:\n        z = 1",
+        ),
+        # a nested Meta class in a class body; the next top-level class starts at column 0
+        (
+            "class A ( Model ) : <EOL> name = f ( ) <EOL> class Meta : <EOL> db = <NUM_LIT:1> <EOL> class B : <EOL> pass",
+            "class A(Model):\n    name = f()\n    class Meta:\n        db = 1\nclass B:\n    pass",
+        ),
+        # the script guard goes back to the module whatever block the tokens were in
+        (
+            "def main ( ) : <EOL> x = <NUM_LIT:1> <EOL> if __name__ == '<STR_LIT:__main__>' : <EOL> main ( )",
+            "def main():\n    x = 1\nif __name__ == '__main__':\n    main()",
+        ),
+        # a class right after a header is that header's body
+        ("if TYPE_CHECKING : <EOL> class P : <EOL> pass", "if TYPE_CHECKING:\n    class P:\n        pass"),
+        # a decorator after a method body returns to the class body, not to the module
+        (
+            "class A : <EOL> def f ( self ) : <EOL> x = <NUM_LIT:1> <EOL> @ property <EOL> def g ( self ) : <EOL> pass",
+            "class A:\n    def f(self):\n        x = 1\n    @property\n    def g(self):\n        pass",
+        ),
+    ],
+)
+def test_python_layout_follows_the_blocks_the_tokens_open(literals, tokens, expected):
+    raw = ct.detokenize(tokens, "python", literals["python"])
+    assert raw == expected
+    compile(raw, "<detok>", "exec")
+
+
+def test_nested_meta_classes_of_the_dev_rows_stay_in_their_class(dev_rows, literals):
+    """Every ``class Meta:`` of the PY150 dev prompts (Django models and forms) is one level inside its class."""
+    checked = 0
+    for row in dev_rows["python"]:
+        if "<EOL> class Meta :" not in row["input"]:
+            continue
+        lines = ct.detokenize(row["input"], "python", literals["python"]).split("\n")
+        for number, line in enumerate(lines):
+            if line.strip() == "class Meta:":
+                enclosing = [_indent(x) for x in lines[:number] if x.lstrip().startswith("class ")]
+                assert enclosing and _indent(line) == enclosing[-1] + 4, "\n".join(
+                    lines[max(0, number - 5) : number + 1]
+                )
+                checked += 1
+    assert checked == 92
+
+
+def test_except_and_finally_of_the_dev_rows_sit_under_their_try(dev_rows, literals):
+    """An ``except``/``finally`` line continues a ``try`` at its own level (nothing shallower in between)."""
+    aligned = total = 0
+    for row in dev_rows["python"]:
+        lines = ct.detokenize(row["input"], "python", literals["python"]).split("\n")
+        for number, line in enumerate(lines):
+            if not line.lstrip().startswith(("except", "finally:")) or not line.endswith(":"):
+                continue
+            total += 1
+            for above in reversed(lines[:number]):
+                if _indent(above) < _indent(line):
+                    break
+                if _indent(above) == _indent(line):
+                    aligned += above.lstrip().startswith("try:")
+                    if not above.lstrip().startswith(("except", "else:", "finally:")):
+                        break
+    assert total == 2233
+    assert aligned >= 2202  # the layout before the open-block stack: 1901 (one script guard sits inside a try)
 
 
 def test_unknown_language_is_a_clear_error():
