@@ -18,7 +18,7 @@ def test_flag_is_required_and_explained():
     with pytest.raises(PreflightError, match="--confirm_run_unsafe_code"):
         check({"gtranseval_*"}, _args("gtranseval_java2python", False))
     with pytest.raises(PreflightError, match="lm-eval itself would only refuse after building the model"):
-        preflight(_args("codeeff_translation", False))  # the CLI's hook, through the lead's tag table
+        preflight(_args("codeeff_translation", False))  # the CLI's hook, through codeeff.tasks.TAG_PATTERNS
     check({"gtranseval_*"}, _args("gtranseval_java2python", True))  # bwrap is usable here
 
 
