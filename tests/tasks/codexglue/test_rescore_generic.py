@@ -1,4 +1,4 @@
-"""`codeeff score` is generic: it scores a task it does not know, the code-executing G-TransEval task (sandboxed), too."""
+"""`codeeff score` is generic: it scores another engineer's code-executing G-TransEval task (sandboxed) too."""
 
 from __future__ import annotations
 
