@@ -13,6 +13,8 @@ from lb_factory import check_golden
 
 from codeeff.leaderboard import cli, regress_cli
 
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 
 def _rows_model(real_runs) -> str:
     return json.loads(next(real_runs.plain.rglob("results_*.json")).read_text())["model_name"]
