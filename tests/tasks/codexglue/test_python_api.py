@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 from codeeff.tasks import tasks_dir
 from codeeff.tasks.rescoring import rescore
-
-pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
 
 TASKS = [
     "codexglue_line_py150",
