@@ -24,7 +24,7 @@ LOCK_COMPILE = uv pip compile pyproject.toml --extra all --extra dev -c requirem
 # Adapter tests run against the lowest and the highest transformers that pyproject.toml allows.
 TRANSFORMERS_RANGE_TESTS ?= tests/model_adapters
 
-.PHONY: setup demo test bench lint lock lock-check test-transformers-range
+.PHONY: setup demo test test-fast bench lint lock lock-check test-transformers-range
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml scripts/setup.sh scripts/install_into.sh
@@ -36,16 +36,24 @@ demo: setup
 	$(BIN)/codeeff demo
 
 # pytest's exit 5 (no tests collected) fails like any other non-zero exit, with its own message.
+# `make test` runs the whole suite and lists the 20 slowest tests; `make test-fast` leaves out the tests marked slow.
+PYTEST_RUN = rc=0; $(BIN)/python -m pytest -n 2 -q --durations=20 $(1) tests || rc=$$?; \
+	if [ $$rc = 5 ]; then echo "make $@: pytest collected no tests" >&2; fi; exit $$rc
+
 test: setup
-	@rc=0; $(BIN)/python -m pytest -n 2 -q tests || rc=$$?; \
-	if [ $$rc = 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+	@$(call PYTEST_RUN,)
+
+test-fast: setup
+	@$(call PYTEST_RUN,-m "not slow")
 
 bench: setup
 	$(BIN)/codeeff bench all --output bench/results/latest
 
+# lint-imports checks the [tool.importlinter] contracts of pyproject.toml: dependencies between packages point down.
 lint: setup
 	$(BIN)/ruff check codeeff tests scripts
 	$(BIN)/ruff format --check codeeff tests scripts
+	$(BIN)/lint-imports --no-cache
 
 # Re-resolve requirements.lock from pyproject.toml + requirements.lock.in, keeping current pins that still fit;
 # `make lock UPGRADE=1` moves every package to its newest allowed release (README, "Refreshing the lock").

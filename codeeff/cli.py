@@ -30,7 +30,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "leaderboard": ("codeeff.leaderboard.cli", "results directories -> leaderboard CSV / Markdown / Pareto plot"),
     "regress": ("codeeff.leaderboard.regress_cli", "CI regression gate: candidate results vs a baseline"),
     "bench": ("codeeff.bench.cli", "benchmarks against their anchors (sandbox, metrics, adapters, all)"),
-    "train": ("codeeff.train.cli", "train variants the seeds train: exits, exit-policy, bypass, abaco"),
+    "train": ("codeeff.train.cli", "train the variants that need training: exits, exit-policy, bypass, abaco"),
     "demo": ("codeeff.demo", "the end-to-end demo on SmolLM2-135M (baseline + compressed variants)"),
 }
 LM_EVAL_SUBCOMMANDS = ("run", "ls", "validate")

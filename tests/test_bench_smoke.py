@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import math
 
+import pytest
+
 from codeeff.bench import adapters, metrics, sandbox
 
 
@@ -18,6 +20,7 @@ def _args(module, **overrides) -> argparse.Namespace:
     return args
 
 
+@pytest.mark.slow
 def test_sandbox_benchmark_runs_every_path_on_real_references(data_dir):
     report = sandbox.run(_args(sandbox, languages="python", limit=6, repeats=1, data_dir=str(data_dir)))
     python = report["languages"]["python"]
@@ -37,6 +40,7 @@ def test_metrics_benchmark_serial_equals_parallel(data_dir):
     assert report["summary"]["serial_equals_parallel"] is True
 
 
+@pytest.mark.slow
 def test_adapters_benchmark_reports_overhead_pairs_exits_and_checks(tiny_model_dir):
     report = adapters.run(_args(adapters, model=str(tiny_model_dir), prompts=1, new_tokens=3, repeats=2,
                                 exit_depths="1;2", threads=1))  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
 from codeeff_support import run_codeeff
 
 from codeeff.cli import LM_EVAL_SUBCOMMANDS, SUBCOMMANDS
@@ -33,6 +34,7 @@ def test_python_dash_m_matches_console_script():
     assert out.returncode == 0 and "codeeff subcommands" in out.stdout
 
 
+@pytest.mark.slow
 def test_user_include_path_is_honoured_beside_ours(tmp_path):
     (tmp_path / "my_task.yaml").write_text(
         textwrap.dedent(
@@ -68,6 +70,7 @@ def test_include_path_from_a_run_config_yaml_is_kept(tmp_path):
     assert _user_include_paths(argparse.Namespace(include_path=None, config=None)) == []
 
 
+@pytest.mark.slow
 def test_unknown_task_is_one_clear_error_without_traceback(tiny_model_dir):
     out = run_codeeff(
         "run", "--model", "hf", "--model_args", f"pretrained={tiny_model_dir}", "--tasks", "no_such_task_q"

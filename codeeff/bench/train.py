@@ -13,6 +13,10 @@
 (b) ABACO at CR ``--abaco-ratio`` of the MLP (gate, up, down): held-out perplexity of plain truncated SVD at the
     same ranks vs ABACO after ``--abaco-steps`` steps.
 Each step's command is in the JSON. Every document the runs evaluate has an id below the training rows.
+The seeds: early exit = Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU
+Wien, 2025);
+ABACO = Simionato, "Exploring Redundancy and Shared Representations for Transformer Models Optimization" (PoliMi, 2024),
+§6.3.
 """
 
 from __future__ import annotations

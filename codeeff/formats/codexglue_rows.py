@@ -362,6 +362,8 @@ def load_token_files(config: SourceConfig, language: str) -> tuple[list[list[str
 
     ``official``/``hf`` give whole files (the seed's protocol); ``dev``/``jsonl`` give ``input + gt`` of each line row,
     a file *prefix* that ends with the reference line — the best whole-file stand-in the shipped data allows.
+    The seed: Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU Wien, 2025),
+    §6.2.3.
     """
     if config.source in ("dev", "jsonl"):
         path = Path(config.data_file) if config.source == "jsonl" else dev_file(config.root(), language)

@@ -1,6 +1,6 @@
 """Isolated execution of untrusted (model-written) programs: Python, Java, C++, JavaScript and C# test programs.
 
-Public API (a cross-team contract, see docs/sandbox.md)::
+Public API (documented in docs/sandbox.md)::
 
     from codeeff.sandbox import Job, Limits, run_jobs
     results = run_jobs([Job.single("python", "assert 1 + 1 == 2")])

@@ -18,7 +18,7 @@ from typing import Any
 
 from codeeff.contracts.languages import LANGUAGES
 
-# Exit-code contract for generated test programs (shared with the task engineers).
+# Exit codes of the generated test programs: the task harnesses write programs that exit with these.
 EXIT_PASSED = 0
 EXIT_WRONG_ANSWER = 3
 EXIT_COMPILE_ERROR = 4

@@ -8,4 +8,10 @@
 
 Every producer trains on held-out CodeXGLUE rows (:mod:`.corpus`) and writes a ``training.json`` beside its output:
 what was trained, on which rows, for how long (wall time, tokens seen), and the loss history.
+
+The seeds: early exit = Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU
+Wien, 2025);
+attention bypass = Candi, "Do LLMs really need so much Attention?" (Sapienza University of Rome, 2024);
+factorization = Simionato, "Exploring Redundancy and Shared Representations for Transformer Models Optimization"
+(PoliMi, 2024).
 """

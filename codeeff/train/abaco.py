@@ -1,5 +1,7 @@
 """``codeeff train abaco``: Adapter-Based Approximation and Compression Optimization (factorization seed §6.3).
 
+The factorization seed: Simionato, "Exploring Redundancy and Shared Representations for Transformer Models Optimization"
+(PoliMi, 2024).
 Every targeted Linear becomes ``W = α·W_r + A·B`` with A·B trained and α decaying to 0, after which W_r is dropped
 and the layer is the low-rank ``A·B`` alone — saved as a factorized variant folder (``variant.json`` +
 ``factors.safetensors``) that ``codeeff-hf`` loads with ``factors=OUT/factors``.

@@ -1,5 +1,7 @@
 """``codeeff train bypass``: attention degeneration fine-tuning (attention-bypass seed, eq. 3.10 and 4.1).
 
+The attention-bypass seed: Candi, "Do LLMs really need so much Attention?" (Sapienza University of Rome, 2024); eq. 3.10
+in §3.3, eq. 4.1 in §4.5.
 On the selected layers the attention branch becomes ``M·Attn(x) + (s − M)·x`` (the residual add included), with
 ``M = M0·(1 − epoch/E)`` for epoch = 0..E−1 (eq. 4.1), so the attention fades out and is replaced by ``s·x`` (the seed's
 2·x; ``--input-scale`` 1.7 is its later variant). ``--m-scale F --m-scale-layers L,...`` multiplies M by F on some

@@ -1,4 +1,4 @@
-"""``codeeff train exits | exit-policy | bypass | abaco``: make the variants the seeds train (see docs/training.md)."""
+"""``codeeff train exits | exit-policy | bypass | abaco``: make the trained variants (see docs/training.md)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ Observation: the (standardised) hidden state at the current exit point. Actions:
 point whose top-1 equals the final layer's (the final layer itself when none does). Distances are counted in exit
 points — the seed sets an ℓ_opt that is not an exit point to the next exit point — and divided by the number of exit
 points so every penalty lies in [-1, 0), as the seed scales them.
+The early-exit seed: Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU Wien,
+2025), §5.1 (environment) and §5.2 (rewards).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """``codeeff train exits``: LITE fine-tuning for early exits (early-exit seed §4.4).
 
+The early-exit seed: Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs"
+(TU Wien, 2025).
 Loss = Σ w_i·L_i / Σ w_i over the exit depths and the final layer, every L_i the next-token cross-entropy of
 ``head(norm(h_i))`` through the model's *shared* final norm and LM head (exactly what ``codeeff-hf`` computes on exit).
 Modes:

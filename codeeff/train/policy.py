@@ -9,6 +9,8 @@ so the saved file reads raw hidden states like ``codeeff-hf`` passes them. ``ora
 needs the final layer's prediction, so it is an **upper bound**, not a runnable policy). ``thresholds``: for every
 T, agreement with the final top-1 and mean layers on held-out (validation) observations — an offline estimate,
 teacher-forced; generation figures come from ``codeeff run``.
+The seed: Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU Wien, 2025), §5.3
+(its PPO actor, Listing 4).
 """
 
 from __future__ import annotations

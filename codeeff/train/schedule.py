@@ -1,4 +1,8 @@
-"""Exit schedules and the LITE loss weights of the early-exit seed (§4.4, eq. 4.3-4.4)."""
+"""Exit schedules and the LITE loss weights of the early-exit seed (§4.4, eq. 4.3-4.4).
+
+The early-exit seed: Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs"
+(TU Wien, 2025).
+"""
 
 from __future__ import annotations
 

@@ -105,6 +105,7 @@ def _dump_dom(page: Path, fragment: str = "") -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_html_page_renders_sorts_and_embeds_plots(runs: Path, tmp_path: Path):
     out = tmp_path / "lb.csv"
     assert cli.main([str(runs), "-o", str(out), "--baseline", "dense", "--html"]) == 0

@@ -13,6 +13,8 @@ from lb_factory import check_golden
 
 from codeeff.leaderboard import cli, regress_cli
 
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 
 def _rows_model(real_runs) -> str:
     return json.loads(next(real_runs.plain.rglob("results_*.json")).read_text())["model_name"]
@@ -92,7 +94,7 @@ def test_codeeff_hf_variant_has_cost_columns(real_runs, tmp_path: Path, capsys):
     assert list(tmp_path.glob("variant.*.pareto-flops.png"))
 
 
-# Columns of a real run that do not depend on when, where or how fast it ran, nor on other teams' evolving cost
+# Columns of a real run that do not depend on when, where or how fast it ran, nor on the evolving cost
 # model (FLOPs) or CodeBLEU implementation (the golden file pins these; FLOPs are checked for sanity elsewhere).
 STABLE = ("variant", "spec_hash", "task", "model_backend", "lm_eval_version", "device", "dtype", "batch_size",
           "task_version", "n_shot", "split", "dataset", "data_sha256", "limit", "n_samples", "gen_kwargs",

@@ -61,6 +61,7 @@ def test_the_library_itself_depends_on_the_hash_seed(library_runs):
     assert library_runs["0"]["dataflow_match_score"] != library_runs["1"]["dataflow_match_score"]
 
 
+@pytest.mark.slow
 def test_codeeff_is_identical_across_hash_seeds(codeeff_runs):
     assert codeeff_runs["1"] == codeeff_runs["2"]
 
@@ -76,6 +77,7 @@ def test_compat_mode_reproduces_the_library_under_hash_seed_0(library_runs, code
     assert codeeff_runs["1"]["codeeff"]["codebleu"] == pytest.approx(lib["codebleu"], abs=1e-15)
 
 
+@pytest.mark.slow
 def test_worker_count_does_not_change_any_number(data_dir):
     base = data_dir / "gtranseval" / "G-TransEval"
     refs = (base / "Type_all" / "Python.test").read_text().split("\n")[:80]

@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 YAML = """
 task: codeeff_metrics_glue_probe
 dataset_path: json

@@ -76,6 +76,7 @@ def test_rouge_l_is_blind_to_operators_and_rouge_l_code_is_not():
     assert sentence_rouge_l(prediction="foo", reference="Foo", code=True) == 0.0  # case-sensitive
 
 
+@pytest.mark.slow
 def test_rouge_l_equals_rouge_score_on_real_pairs(dev_rows):
     """Our LCS (rapidfuzz) + rouge-score's tokenizer and formula give exactly RougeScorer's F-measure."""
     from rouge_score import rouge_scorer

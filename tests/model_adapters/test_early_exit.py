@@ -180,7 +180,7 @@ def test_deferred_recompute_is_exact_at_the_next_full_depth_step(family, schedul
     _drive_recompute(fresh_model(family), fresh_model(family), RECOMPUTE_SCHEDULES[schedule])
 
 
-@pytest.mark.parametrize("mode", [(0.5, 1.7), (0.0, 2.0)])  # blend, and the seed's 2x (attention not computed)
+@pytest.mark.parametrize("mode", [(0.5, 1.7), (0.0, 2.0)])  # blend, and Candi's 2x (attention not computed)
 def test_deferred_recompute_runs_queued_tokens_through_a_blended_layer(mode):
     """Queued tokens pass the layer's module call, so attention bypass's residual tap sees them."""
     from codeeff.model_adapters.bypass.runtime import BypassSet

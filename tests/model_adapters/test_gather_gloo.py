@@ -10,7 +10,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from adapters_support import SINGLE_THREAD_ENV
+
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
 
 WORKER = textwrap.dedent(
     """

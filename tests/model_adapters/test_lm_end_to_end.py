@@ -10,6 +10,8 @@ from adapters_support import SINGLE_THREAD_ENV, roles
 
 from codeeff.model_adapters.tiny import FAMILIES
 
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 TASKS = ["codeeff_adapters_gen", "codeeff_adapters_mc"]
 CONTRACT_FIGURES = (

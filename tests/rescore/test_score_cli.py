@@ -57,6 +57,7 @@ def test_samples_of_other_data_are_refused(tmp_path, capsys, first_doc):
     assert code != 0 and "doc_id 0: the rebuilt task's document differs" in err
 
 
+@pytest.mark.slow
 def test_changed_prompt_is_refused_unless_allowed(tmp_path, capsys, first_doc):
     path = tmp_path / "samples.jsonl"
     path.write_text(json.dumps(_sample(0, doc_hash(first_doc), prompt_hash="1" * 64)) + "\n")
@@ -78,6 +79,7 @@ def test_samples_and_predictions_are_exclusive(tmp_path, capsys):
     assert code == 2 and "not allowed with argument" in err
 
 
+@pytest.mark.slow
 def test_predictions_that_do_not_cover_the_task_are_refused_unless_limited(tmp_path, capsys, first_doc):
     path = tmp_path / "p.txt"
     path.write_text("x = 1\ny = 2\n")

@@ -27,6 +27,7 @@ ECHO = {
 }
 
 
+@pytest.mark.slow
 def test_every_language_reads_stdin_and_args(tmp_path):
     jobs = [Job.single(lang, src, stdin="hello sandbox\n", args=("a1", "b2")) for lang, src in ECHO.items()]
     results = run_jobs(jobs, cache=tmp_path, progress=False)
@@ -154,6 +155,7 @@ def test_no_process_survives_a_batch():
     assert lasting_processes_of(active_run_uids()) == []
 
 
+@pytest.mark.slow
 def test_cli_exec_prints_one_json_object(tmp_path):
     program = tmp_path / "prog.py"
     program.write_text("import sys\nprint('out'); print('err', file=sys.stderr); sys.exit(3)\n")
@@ -166,6 +168,7 @@ def test_cli_exec_prints_one_json_object(tmp_path):
     assert data["wall_s"] > 0
 
 
+@pytest.mark.slow
 def test_cli_doctor_json():
     done = subprocess.run(
         [sys.executable, "-m", "codeeff", "sandbox", "doctor", "--json"], capture_output=True, text=True

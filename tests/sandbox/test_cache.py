@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sandbox_support import processes_of
 
 from codeeff.sandbox import Job, Limits, Status, run_jobs
@@ -31,6 +32,7 @@ def _jobs() -> list[Job]:
     return [Job.single("python", f"import time; time.sleep(0.3); print({i} * {i})") for i in range(N_JOBS)]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_batch_then_rerun_loses_nothing_and_reruns_nothing(tmp_path):
     cache_dir = tmp_path / "cache"
     proc = subprocess.Popen([sys.executable, "-c", BATCH_SCRIPT, str(cache_dir)], stdout=subprocess.PIPE, text=True)

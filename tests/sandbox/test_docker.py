@@ -15,6 +15,8 @@ from sandbox_support import ENV_SECRET, HOSTILE_DIR, load_corpus
 from codeeff.sandbox import Job, Limits, Status, run_jobs
 from codeeff.sandbox.docker_backend import CONTAINER_UID, probe
 
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 REPO = Path(__file__).resolve().parents[2]
 DOCKER_CORPUS = {
     "py_fork_bomb.py", "py_memory_bomb.py", "py_stdout_flood.py", "py_sleep_forever.py", "py_read_secret.py",

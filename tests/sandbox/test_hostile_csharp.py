@@ -83,6 +83,7 @@ def test_hostile_csharp_program(path, header, hostile_env):
 DOCKER_SAMPLE = ("CsSockets.cs", "CsReadSecret.cs", "CsMemoryBomb.cs", "CsCompileError.cs", "CsForkBomb.cs")
 
 
+@pytest.mark.slow
 def test_docker_backend_runs_csharp(hostile_env):
     from codeeff.sandbox.docker_backend import probe
 

@@ -58,6 +58,7 @@ def _run(jobs: list[Job], monkeypatch: pytest.MonkeyPatch, warm: bool):
         shutdown_pools()
 
 
+@pytest.mark.slow
 def test_warm_runs_match_one_shot_runs(monkeypatch):
     names = list(FIDELITY_PROGRAMS)
     jobs = [FIDELITY_PROGRAMS[n] for n in names]

@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from codeeff_support import REPO
+
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
 
 TASKS = ["py150_ctx20", "javacorpus_ctx20"]
 COST = {"latency_s", "flops", "flops_dense", "gen_tokens", "layers_per_token", "energy_j"}  # per-sample cost metrics

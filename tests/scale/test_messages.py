@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from codeeff_support import run_codeeff
 
 from codeeff.messages import error_line
@@ -14,6 +15,7 @@ def test_error_line_has_one_prefix():
     assert error_line(KeyError()) == "codeeff: error: KeyError"
 
 
+@pytest.mark.slow
 def test_missing_data_error_is_not_doubled(tmp_path, tiny_model_dir):
     env = {"CODEEFF_DATA_DIR": str(tmp_path / "missing"), "CODEEFF_CACHE_DIR": str(tmp_path / "cache")}
     proc = run_codeeff("run", "--model", "hf", "--model_args", f"pretrained={tiny_model_dir}", "--tasks",
@@ -23,6 +25,7 @@ def test_missing_data_error_is_not_doubled(tmp_path, tiny_model_dir):
     assert "codeeff: error: no data for dataset 'codexglue_line'" in proc.stderr
 
 
+@pytest.mark.slow
 def test_left_truncation_warned_once_per_run(tmp_path, tiny_model_dir, data_dir):
     proc = run_codeeff("run", "--model", "hf", "--model_args", f"pretrained={tiny_model_dir},max_length=40",
                        "--tasks", "py150_ctx50", "--limit", "4", "--batch_size", "1", "--device", "cpu",

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from codeeff_support import REPO
 
 ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1", "DISABLE_MULTIPROC": "1"}
@@ -27,6 +28,7 @@ def _python(code: str, data_dir, timeout: float = 900) -> subprocess.CompletedPr
                           cwd=REPO)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_readme_snippet_runs_as_written_on_cpu(tiny_model_dir, data_dir):
     snippet = readme_python_snippet()
     assert snippet.count("PATH") == 1
@@ -42,6 +44,7 @@ def test_readme_snippet_runs_as_written_on_cpu(tiny_model_dir, data_dir):
     assert '"effective": 20' in line
 
 
+@pytest.mark.slow
 def test_import_codeeff_registers_codeeff_hf_lazily(data_dir):
     code = (
         "import sys, codeeff\n"
@@ -55,6 +58,7 @@ def test_import_codeeff_registers_codeeff_hf_lazily(data_dir):
     assert proc.stdout.split() == ["HFLM", "CodeeffHFLM"]
 
 
+@pytest.mark.slow
 def test_evaluate_writes_what_codeeff_run_writes(tmp_path, tiny_model_dir, data_dir):
     import json
 

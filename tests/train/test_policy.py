@@ -17,6 +17,7 @@ def policy_out(tiny6, tmp_path_factory, data_dir):
     return out, classifier, rl
 
 
+@pytest.mark.slow
 def test_classifier_trains_and_loads_in_codeeff_hf(policy_out):
     from codeeff.model_adapters.early_exit.policies import MLPPolicy
 

@@ -6,6 +6,8 @@ import pytest
 from codeeff_support import run_codeeff
 from conftest import DATA_ARGS, train
 
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 
 @pytest.mark.parametrize("producer", ["exits", "bypass", "abaco"])
 def test_variant_runs_through_codeeff_run(producer, tiny6, tmp_path, data_dir):

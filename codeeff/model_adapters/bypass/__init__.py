@@ -10,6 +10,8 @@ texts for ``nose``/``cosine``. NOSE scores each candidate with the variant's own
 selects under ``identity`` unless ``bypass_mode`` says otherwise.
 
 Mechanics in :mod:`.runtime`, selection in :mod:`.selection` / :mod:`.nose`.
+The attention-bypass seed: Candi, "Do LLMs really need so much Attention?" (Sapienza University of Rome, 2024);
+Algorithm 1 in §3.2.3, eq. 3.10 in §3.3.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ saturation has no matmul).
 MLP files (``classifier:PATH`` / ``policy:PATH``), loaded with ``torch.load(weights_only=True)``:
 * a Stable-Baselines3 PPO policy ``state_dict`` (``torch.save(ppo.policy.state_dict(), path)``): the actor
   ``mlp_extractor.policy_net.{0,2,...}`` (tanh) and ``action_net`` are used, the critic is ignored -- the early-exit
-  seed's 2x64 tanh actor with a continue/exit head;
+  seed's 2x64 tanh actor with a continue/exit head (Briem, "Towards Resource Efficient Code Generation through Dynamic
+  Early Exits in LLMs" (TU Wien, 2025), §5.3);
 * codeeff's own format written by :func:`save_exit_mlp`: ``{"format": "codeeff.exit_mlp/1", "activation": "tanh" |
   "relu", "weights": [W0, W1, ...], "biases": [b0, b1, ...]}``.
 A 1-logit head is read as ``sigmoid`` = P(exit); a 2-logit head as ``softmax[exit_action]``.

@@ -1,4 +1,6 @@
 """CodeXGLUE code-completion tasks: line-level completion and the early-exit seed's context-fraction protocol.
+The early-exit seed: Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU Wien,
+2025), §6.2.3.
 
 - ``codexglue_line_py150`` / ``codexglue_line_javacorpus`` (:mod:`.line_task`): complete the next line of a file,
   CodeXGLUE's line definition, EM / edit similarity with parity to CodeXGLUE's evaluator plus text metrics.

@@ -1,5 +1,7 @@
 """``py150_ctx{20,30,50,60}`` / ``javacorpus_ctx{20,30,50,60}``: the early-exit seed's context-fraction protocol.
 
+The early-exit seed is Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU Wien,
+2025).
 Briem (§6.2.3): "we give the model the first n tokens of a sample as input and use the tokens from the dataset in the
 range [n + 1, n + max_new] as ground truth", n = fraction × the sample's token count, max_new = 15, greedy.
 

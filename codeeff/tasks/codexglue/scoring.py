@@ -57,6 +57,9 @@ def line_metrics(*, prediction: str, reference: str, language: str) -> dict[str,
 def span_metrics(*, prediction: list[str], reference: list[str], language: str) -> dict[str, Any]:
     """A fixed-length token span (the context-fraction tasks): the seed's metric set.
 
+    The seed: Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU Wien, 2025),
+    §6.1 (metrics) and §6.2.3 (15 tokens).
+
     Token accuracy (:func:`codeeff.metrics.token_accuracy`, the same function ``codeeff metrics`` runs) is over the
     reference's positions: a prediction shorter than the reference is padded with misses, so stopping early never
     raises the score (the seed always generates its full 15 tokens).

@@ -7,6 +7,8 @@
   is raw code and is re-tokenized into CodeXGLUE tokens for scoring, so scores compare with CodeXGLUE's.
 - ``tokens``: the dataset's own space-separated token string (``<EOL>`` and placeholders verbatim) — what
   CodeXGLUE's CodeGPT pipeline and the early-exit seed's fine-tuned models consume; output is split on whitespace.
+  The early-exit seed: Briem, "Towards Resource Efficient Code Generation through Dynamic Early Exits in LLMs" (TU Wien,
+  2025), §4.4.
 
 The literal tables (``literals.json``) come from the data dir the loader resolved; loaders register them here so
 ``doc_to_text`` (which lm-eval calls with the document only) uses the same ones.

@@ -109,6 +109,7 @@ def test_validate_rejects_bad_args():
             bypass.validate(options, config, arch)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "options", [{"attn_bypass": [0, 2]}, {"factorize": "svd", "rank": 4, "factorize_targets": ["q"]}]
 )

@@ -10,6 +10,8 @@ from transforms_helpers import run_codeeff
 
 from codeeff.model_adapters.tiny import FAMILIES, save_tiny_model
 
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 TASK = "codexglue_line_py150"
 
 

@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from codeeff_support import run_codeeff
 
 from codeeff.tasks import tasks_dir
 from codeeff.tasks.codexglue import line_task
+
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
 
 
 def _one(paths) -> Path:

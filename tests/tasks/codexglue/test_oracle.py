@@ -43,6 +43,7 @@ def _assert_perfect(scores: dict, task: str, ceiling: dict | None = None):
         assert value == pytest.approx(best), (task, metric, value)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("task", "language", "fraction"),
     [("py150_ctx20", "python", 0.2), ("javacorpus_ctx50", "java", 0.5)],

@@ -11,6 +11,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 
 @pytest.mark.parametrize("chat", [False, True], ids=["completion", "chat-template"])
 def test_run_java2python_with_tiny_model(codeeff_cli, tiny_model_dir, data_dir, tmp_path, chat):

@@ -18,7 +18,7 @@ def test_flag_is_required_and_explained():
     with pytest.raises(PreflightError, match="--confirm_run_unsafe_code"):
         check({"gtranseval_*"}, _args("gtranseval_java2python", False))
     with pytest.raises(PreflightError, match="lm-eval itself would only refuse after building the model"):
-        preflight(_args("codeeff_translation", False))  # the CLI's hook, through the lead's tag table
+        preflight(_args("codeeff_translation", False))  # the CLI's hook, through codeeff.tasks.TAG_PATTERNS
     check({"gtranseval_*"}, _args("gtranseval_java2python", True))  # bwrap is usable here
 
 
@@ -35,6 +35,7 @@ def test_csharp_directions_execute_and_need_mono(monkeypatch):
     check({"gtranseval_*"}, _args("gtranseval_java2python", True))  # no C# direction: Mono not needed
 
 
+@pytest.mark.slow
 def test_unusable_sandbox_fails_before_the_model_loads(codeeff_cli, data_dir, tmp_path):
     # A model path that does not exist: reaching model loading would give a different error.
     data = {"CODEEFF_DATA_DIR": str(data_dir)}

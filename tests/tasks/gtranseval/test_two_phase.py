@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
+
 TASKS = ("gtranseval_java2python", "codexglue_line_py150")
 
 

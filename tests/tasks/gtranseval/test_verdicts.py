@@ -152,6 +152,7 @@ def test_strict_parsing_of_records(problems):
     assert verdict_of(_records(nonce, right[:4]))["failure"].startswith("no record for test 4")
 
 
+@pytest.mark.slow
 def test_typed_java_and_cpp_inputs(problems, run_candidate):
     find_length = problems[35]  # (string, char, char) -> int
     any_int = problems[164]  # (double, double, double) -> bool
