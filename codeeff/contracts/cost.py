@@ -44,7 +44,7 @@ SAMPLE_COST_METRICS: tuple[str, ...] = tuple(f.name for f in SAMPLE_COST)
 EFFICIENCY: tuple[Figure, ...] = (
     Figure("params", "parameters", False, "size"),
     Figure("param_bytes", "bytes", False, "size"),
-    Figure("compression_ratio", "ratio", True, "size"),
+    Figure("compression_ratio", "ratio", False, "size"),  # variant params / baseline params: smaller is better
     Figure("flops_per_token", "FLOPs/token", False, "compute"),
     Figure("flops_dense_per_token", "FLOPs/token", False, "compute"),
     Figure("layers_per_token", "layers", False, "compute"),

@@ -189,14 +189,14 @@ KEYS: dict[str, KeyDef] = {
     "kv_mode": KeyDef("early_exit", _choice("copy", "recompute", "none"), "K/V of skipped layers"),
     "confidence_measure": KeyDef("early_exit", _choice("top1", "margin"), "softmax top-1 or top1-top2 margin"),
     "exit_action": KeyDef("early_exit", _as_int, "index of the 'exit' action in a policy's 2-way head (default 1)"),
-    # attention bypass (transforms engineer)
+    # attention bypass (model_adapters/bypass)
     "attn_bypass": KeyDef("attn_bypass", _layer_selector, "layer list | nose:N | cosine:N"),
     "bypass_mode": KeyDef("attn_bypass", _choice("identity", "seed2x", "blend"), "identity, seed2x or blend"),
     "blend_m": KeyDef("attn_bypass", _as_float, "blend: attention weight M"),
     "input_scale": KeyDef("attn_bypass", _as_float, "blend: input multiplier s (default 2)"),
     "calib": KeyDef("attn_bypass", _as_str, "calibration data: a text/JSONL file or task:NAME"),
     "calib_n": KeyDef("attn_bypass", _as_int, "number of calibration texts"),
-    # factorization (transforms engineer)
+    # factorization (model_adapters/factorize)
     "factorize": KeyDef("factorize", _choice("none", "svd", "globalfact", "mass"), "svd | globalfact | mass"),
     "rank": KeyDef("factorize", _rank, "rank of the factors: one for all targets, or per role (q:64,gate:256)"),
     "param_ratio": KeyDef("factorize", _as_float, "kept parameter ratio per module (instead of rank)"),

@@ -69,7 +69,7 @@ class ReplayLM(LM):
                 self.prompt_mismatches.append(saved.doc_id)
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
-        from codeeff.model_adapters.stats import GenerationWithStats
+        from codeeff.model_adapters.measure.generation_stats import GenerationWithStats
 
         out = []
         for request in requests:

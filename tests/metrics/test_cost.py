@@ -6,7 +6,7 @@ import pickle
 
 from codeeff.contracts.cost import SAMPLE_COST_METRICS
 from codeeff.metrics.cost import sample_cost_metrics
-from codeeff.model_adapters.stats import GenerationWithStats
+from codeeff.model_adapters.measure.generation_stats import GenerationWithStats
 
 
 def test_measured_figures_are_emitted_unmeasured_ones_left_out():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from codeeff.model_adapters.stats import GenerationWithStats
+from codeeff.model_adapters.measure.generation_stats import GenerationWithStats
 from codeeff.tasks.gtranseval import task
 
 
