@@ -19,10 +19,8 @@ from typing import Any
 from codeeff.tasks.gtranseval.detokenize import LANGUAGES, canonical_language
 
 TYPES = (1, 2, 3, 4)
-TYPE_NAMES = {1: "token level", 2: "syntax level", 3: "library level", 4: "algorithm level"}
-# G-TransEval's file stem of each language and the short names used in task names and result files.
+# G-TransEval's file stem of each language.
 LANGUAGE_FILES = {"python": "Python", "java": "Java", "cpp": "C++", "csharp": "C#", "javascript": "JavaScript"}
-SHORT_NAMES = {"python": "py", "java": "java", "cpp": "cpp", "csharp": "cs", "javascript": "js"}
 DISPLAY_NAMES = {"python": "Python", "java": "Java", "cpp": "C++", "csharp": "C#", "javascript": "JavaScript"}
 SCALAR_TYPES = ("int", "double", "bool", "char", "string", "any")
 ANY_SEPARATOR = "|ANY_TYPE_SEP|"

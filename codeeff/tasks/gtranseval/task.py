@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from codeeff.tasks.gtranseval.detokenize import detokenize
 from codeeff.tasks.gtranseval.problems import DISPLAY_NAMES, TYPES, Problem, TestCase, load_problems
+from codeeff.tasks.gtranseval.verdict import Verdict
 
-EXEC_STATUSES = ("passed", "wrong_answer", "compile_error", "runtime_error", "timeout", "other")
+EXEC_STATUSES = tuple(verdict.value for verdict in Verdict)
 BACKEND_ENV = "CODEEFF_SANDBOX_BACKEND"
 ALLOW_UNSAFE_ENV = "CODEEFF_SANDBOX_ALLOW_UNSAFE"
 
@@ -340,8 +340,4 @@ def compile_rate(items: list[dict]) -> float:
     records = [r for r in records if not is_sandbox_error(r)]
     if not records:
         return float("nan")
-    return sum(1 for r in records if r["status"] != "compile_error") / len(records)
-
-
-def task_files_dir() -> Path:
-    return Path(__file__).resolve().parent
+    return sum(1 for r in records if r["status"] != Verdict.COMPILE_ERROR) / len(records)
