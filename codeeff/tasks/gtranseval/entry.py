@@ -7,9 +7,10 @@ point, so the name a model chooses does not matter and added helpers keep workin
 1. a function whose name matches the problem's name in any benchmark language, ignoring case and ``_``
    (``greatest_common_divisor`` = ``greatestCommonDivisor`` = ``GreatestCommonDivisor``), preferring the right arity;
 2. else, among functions with the right number of parameters that no other function calls (helpers are called by the
-   entry, the entry by nobody; calls made by a test driver do not count), the one whose name is most similar to the problem's names (similarity >= 0.5), else
-   the first one by position that is not a test driver (``main``, ``test*``, ``check*``, ``example*``, ``demo*``): a
-   never-called function of the same arity written after the entry (a usage example) is not the entry;
+   entry, the entry by nobody; calls made by a test driver do not count), the one whose name is most similar to the
+   problem's names (similarity >= 0.5), else the first one by position that is not a test driver (``main``,
+   ``test*``, ``check*``, ``example*``, ``demo*``): a never-called function of the same arity written after the entry
+   (a usage example) is not the entry;
 3. else the same choice among the functions with the right arity, then among the functions nobody calls; else the
    first function.
 """
