@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from codeeff.leaderboard.bootstrap import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, MIN_RESAMPLES
+from codeeff.leaderboard.files import atomic_write_text
 from codeeff.leaderboard.load import ResultsError, load_task_runs
 from codeeff.leaderboard.markdown import render
 from codeeff.leaderboard.samples import write_scores_only
@@ -21,7 +22,6 @@ from codeeff.leaderboard.table import (
     BootstrapSettings,
     TableError,
     apply_deltas,
-    atomic_write_text,
     baselines_of,
     merge,
     read_csv,

@@ -15,11 +15,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeeff.contracts.records import BASELINE_COLUMN, REGRESS_SCHEMA
 from codeeff.leaderboard.load import load_task_runs
 from codeeff.leaderboard.rules import Rule, RuleSet
 from codeeff.leaderboard.samples import paired_delta
 from codeeff.leaderboard.schema import as_number, build_row, cost_metric_columns_of, metric_columns_of
-from codeeff.leaderboard.table import BASELINE_COLUMN, BootstrapSettings, Row, merge, read_csv, row_label, select
+from codeeff.leaderboard.table import BootstrapSettings, Row, merge, read_csv, row_label, select
 
 EXIT_OK, EXIT_REGRESSION, EXIT_CANNOT_COMPARE = 0, 1, 2
 # Comparability checks: name -> (row column, what differs). A check is skipped when either side did not record it.
@@ -89,7 +90,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema": "codeeff.regress/1",
+            "schema": REGRESS_SCHEMA,
             "verdict": self.verdict,
             "exit_code": self.exit_code,
             "bootstrap": asdict(self.settings),

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from codeeff.leaderboard.bootstrap import Interval
-from codeeff.leaderboard.samples import SampleValues, read_sample_values
+from codeeff.leaderboard.samples import CORPUS_BOOTSTRAP_METRICS, SampleValues, read_sample_values
 from codeeff.leaderboard.schema import as_number
 
-SUPPORTED = ("bleu", "chrf")
+SUPPORTED = CORPUS_BOOTSTRAP_METRICS
 
 
 def _signature_fields(row: dict, metric: str) -> dict[str, str] | None:

@@ -12,9 +12,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from codeeff.contracts.records import BASELINE_COLUMN, DELTA_PREFIX
 from codeeff.leaderboard.labels import short_variant
 from codeeff.leaderboard.plot import headline_metric
-from codeeff.leaderboard.schema import BASELINE_COLUMN, DELTA_PREFIX, as_number, stderr_column
+from codeeff.leaderboard.schema import as_number, stderr_column
 from codeeff.leaderboard.table import Row, row_label
 
 Z95 = 1.959964  # two-sided 95 % normal quantile: quality ± Z95 · stderr

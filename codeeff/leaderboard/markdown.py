@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from codeeff.contracts.records import BASELINE_COLUMN
 from codeeff.leaderboard.headline import HeadlineRow, headline_rows
 from codeeff.leaderboard.labels import short_variant
-from codeeff.leaderboard.schema import BASELINE_COLUMN, as_number, stderr_column
+from codeeff.leaderboard.schema import as_number, stderr_column
 from codeeff.leaderboard.table import Row, present_metrics
 
 _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))

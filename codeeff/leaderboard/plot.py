@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeeff.contracts.records import BASELINE_COLUMN, SAMPLE_COST_PREFIX
 from codeeff.leaderboard.labels import short_variant
-from codeeff.leaderboard.schema import BASELINE_COLUMN, SAMPLE_COST_PREFIX, as_number, stderr_column
+from codeeff.leaderboard.schema import as_number, stderr_column
 from codeeff.leaderboard.table import Row, present_metrics, row_label
 
 Z95 = 1.959964  # error bars: ± the 95 % normal interval from lm-eval's stderr

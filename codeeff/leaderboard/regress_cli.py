@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from codeeff.contracts.records import REGRESS_SCHEMA
 from codeeff.leaderboard.cli import add_bootstrap_arguments, bootstrap_settings
 from codeeff.leaderboard.compare import (
     ALL_CHECKS,
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (CannotCompare, ResultsError, TableError, RulesError, ValueError) as exc:
         if args.json:
-            print(json.dumps({"schema": "codeeff.regress/1", "verdict": "cannot compare", "exit_code": 2,
+            print(json.dumps({"schema": REGRESS_SCHEMA, "verdict": "cannot compare", "exit_code": 2,
                               "error": str(exc)}, indent=2))  # fmt: skip
         print(f"codeeff regress: cannot compare: {exc}", file=sys.stderr)
         return EXIT_CANNOT_COMPARE

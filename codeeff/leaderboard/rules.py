@@ -1,7 +1,8 @@
 """Regression rules: per metric, which direction is better, how much worse is tolerated, and what counts as proof.
 
 Defaults cover every codeeff metric (quality: a drop of more than 2 points; cost: growth of more than 5 %), so the gate
-is useful without a rules file. A ``RULES.toml`` overrides or adds rules::
+is useful without a rules file; they are derived from each metric's direction, scale and kind in
+:mod:`codeeff.contracts`. A ``RULES.toml`` overrides or adds rules::
 
     confidence = 0.95          # optional: bootstrap settings for the whole file
     resamples = 2000
@@ -36,6 +37,11 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from codeeff.contracts.cost import EFFICIENCY, SAMPLE_COST, Figure
+from codeeff.contracts.execution import EXEC_STATUS_PREFIX
+from codeeff.contracts.metrics import FRACTION_SCALES, QUALITY, QUALITY_BY_NAME, Metric
+from codeeff.contracts.records import SAMPLE_COST_PREFIX
+from codeeff.leaderboard.samples import CORPUS_BOOTSTRAP_METRICS
 from codeeff.leaderboard.schema import base_metric
 
 try:  # Python >= 3.11; on 3.10 the same parser is the `tomli` package
@@ -79,40 +85,54 @@ class Rule:
         return f"{verb} <= {' or '.join(parts) or '0'}"
 
 
-def _quality(max_drop: float) -> Rule:
-    return Rule(higher_is_better=True, max_drop=max_drop)
-
-
 def _cost(higher_is_better: bool = False, *, evidence: bool = False, machine: bool = False, gate: bool = True) -> Rule:
     return Rule(higher_is_better, max_drop_rel=0.05, require_evidence=evidence, machine_dependent=machine, gate=gate)
 
 
 _INFO = Rule(higher_is_better=True, gate=False, require_evidence=False)  # shown, never judged against a tolerance
 
+
+def quality_rule(metric: Metric) -> Rule:
+    """A drop of more than 2 points (0.02 for a fraction, 2.0 on a 0-100 scale); a count may grow 5 %.
+
+    BLEU and chrF have no per-sample interval but sacrebleu's paired bootstrap over the logged items gives one.
+    """
+    if metric.scale in FRACTION_SCALES:
+        rule = Rule(metric.higher_is_better, max_drop=0.02)
+    elif metric.scale == "0-100":
+        rule = Rule(metric.higher_is_better, max_drop=2.0)
+    else:
+        rule = Rule(metric.higher_is_better, max_drop_rel=0.05)
+    return replace(rule, no_interval="bootstrap") if metric.name in CORPUS_BOOTSTRAP_METRICS else rule
+
+
+def efficiency_rule(figure: Figure) -> Rule:
+    """Run-level figures: growth beyond 5 % (deterministic figures need no statistics, any such growth is real).
+
+    Timings and energy are one measurement each: a 5 % swing is load noise as often as a slowdown, so they are judged
+    and shown but do not fail the gate unless a rules file sets ``gate = true``. Counts are shown, not judged.
+    """
+    if figure.kind == "count":
+        return _INFO
+    noisy = figure.kind in ("time", "energy")
+    return _cost(figure.higher_is_better, machine=figure.machine_dependent, gate=not noisy)
+
+
+def sample_cost_rule(figure: Figure) -> Rule:
+    """Per-sample cost means from codeeff tasks vary per document, so a growth must be shown by the paired samples."""
+    if figure.kind == "count":
+        return _INFO
+    return _cost(figure.higher_is_better, evidence=True, machine=figure.machine_dependent)
+
+
 DEFAULT_RULES: dict[str, Rule] = {
-    **{m: _quality(0.02) for m in ("ca", "ca_type1", "ca_type2", "ca_type3", "ca_type4", "pass@*")},
-    **{m: _quality(0.02) for m in ("codebleu", "codebleu_*", "rougeL", "rougeL_code", "token_accuracy")},
-    **{m: _quality(0.02) for m in ("exact_match", "exact_match_cxg", "exact_match_plain")},
-    **{m: _quality(2.0) for m in ("bleu_cxg", "edit_similarity")},
-    **{m: replace(_quality(2.0), no_interval="bootstrap") for m in ("bleu", "chrf")},
-    "levenshtein_distance": Rule(higher_is_better=False, max_drop_rel=0.05),
-    "exec_status_*": _INFO,
-    # Cost figures of the efficiency record: deterministic ones need no statistics, any growth beyond 5 % is real.
-    **{m: _cost() for m in ("params", "param_bytes", "flops_per_token", "flops_dense_per_token")},
-    **{m: _cost() for m in ("layers_per_token", "kv_cache_bytes")},
-    "compression_ratio": _cost(higher_is_better=True),
-    # Run-level timings and energy are one measurement each: a 5 % swing is load noise as often as a slowdown, so
-    # they are judged and shown but do not fail the gate unless a rules file sets `gate = true`.
-    "tokens_per_s": _cost(higher_is_better=True, machine=True, gate=False),
-    **{m: _cost(machine=True, gate=False) for m in ("latency_s_mean", "prefill_s", "decode_s", "energy_j")},
-    **{m: _cost(machine=True, gate=False) for m in ("energy_j_per_generated_token", "energy_j_per_position")},
-    "peak_memory_bytes": _cost(machine=True),
-    "resident_bytes": _cost(machine=True),
-    # Per-sample cost means from codeeff tasks: they vary per document, so use the paired samples.
-    **{m: _cost(evidence=True) for m in ("sample_flops", "sample_flops_dense", "sample_layers_per_token")},
-    **{m: _cost(evidence=True, machine=True) for m in ("sample_latency_s", "sample_energy_j")},
-    "gen_tokens": _INFO,
-    "sample_gen_tokens": _INFO,
+    **{metric.name: quality_rule(metric) for metric in QUALITY},
+    # Patterns for the metrics a name family adds (pass@5, pass@10, codebleu_compat, ...).
+    "pass@*": quality_rule(QUALITY_BY_NAME["pass@1"]),
+    "codebleu_*": quality_rule(QUALITY_BY_NAME["codebleu"]),
+    EXEC_STATUS_PREFIX + "*": _INFO,
+    **{figure.name: efficiency_rule(figure) for figure in EFFICIENCY},
+    **{SAMPLE_COST_PREFIX + figure.name: sample_cost_rule(figure) for figure in SAMPLE_COST},
 }
 NO_INTERVAL = ("report", "bootstrap", "gate")
 _KEYS = {f.name for f in fields(Rule)} - {"higher_is_better"} | {"direction"}

@@ -20,6 +20,7 @@ from codeeff.leaderboard.bootstrap import (
     Interval,
     paired_bootstrap,
 )
+from codeeff.leaderboard.files import atomic_write_text
 from codeeff.leaderboard.load import ResultsError
 from codeeff.leaderboard.schema import as_number, metric_column
 
@@ -152,7 +153,8 @@ def paired_delta(
     return Paired(interval)
 
 
-CORPUS_ITEM_METRICS = ("bleu", "chrf")  # corpus metrics whose predictions a scores-only copy keeps
+# Corpus metrics sacrebleu can bootstrap from the logged [reference, prediction] items (a scores-only copy keeps them).
+CORPUS_BOOTSTRAP_METRICS = ("bleu", "chrf")
 
 
 def write_scores_only(source: str | Path, target: Path) -> Path:
@@ -171,12 +173,12 @@ def write_scores_only(source: str | Path, target: Path) -> Path:
             record = json.loads(line)
             metrics = [m for m in record.get("metrics") or [] if as_number(record.get(m)) is not None]
             kept = {k: record.get(k) for k in ("doc_id", "filter", "doc_hash")}
-            corpus = [m for m in CORPUS_ITEM_METRICS if isinstance(record.get(m), dict) and "prediction" in record[m]]
+            corpus = [
+                m for m in CORPUS_BOOTSTRAP_METRICS if isinstance(record.get(m), dict) and "prediction" in record[m]
+            ]
             kept["metrics"] = metrics + corpus
             kept.update({m: record[m] for m in metrics})
             kept.update({m: {"prediction": record[m]["prediction"]} for m in corpus})
             lines.append(json.dumps(kept, sort_keys=True) + "\n")
-    from codeeff.leaderboard.table import atomic_write_text  # here: table imports this module
-
     atomic_write_text(target, "".join(lines))
     return target

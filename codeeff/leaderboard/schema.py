@@ -1,15 +1,16 @@
-"""The leaderboard's column schema (``codeeff.leaderboard/1``) and how one (results file, task) becomes one row.
+"""The leaderboard's column schema and how one (results file, task) becomes one row.
 
 Why a fixed schema: leaderboards are read by scripts and diffed in review, so every known column is always present
 (empty when a run did not report it), in the same order, whatever runs went in. Metrics nobody listed here are kept
 too, appended after the known ones in name order. Missing values are empty cells, never 0: a plain ``--model hf`` run
 has no efficiency record, so its cost columns stay empty rather than claiming free inference.
 
-Column groups, in order: :data:`IDENTITY_COLUMNS`, :data:`PROVENANCE_COLUMNS`, quality (:data:`QUALITY_METRICS`,
-each followed by ``<metric>_stderr``), unknown metrics (same pairing), cost (:data:`COST_COLUMNS`, then efficiency
-figures beyond the contract's list as ``eff_<name>``), then ``baseline`` and the deltas against the baseline row
-(:func:`delta_columns`). A metric reported under an lm-eval filter other than ``none`` is
-named ``<metric>[<filter>]``.
+The column names and the schema version come from :mod:`codeeff.contracts.records`; every row carries the version
+(``codeeff.leaderboard/1``) in its ``schema`` column. Column groups, in order: ``schema``, identity, provenance,
+quality (each followed by ``<metric>_stderr``), unknown metrics (same pairing), cost (then efficiency figures beyond
+the contract's list as ``eff_<name>``), then ``baseline`` and the deltas against the baseline row
+(:func:`delta_columns`). A metric reported under an lm-eval filter other than ``none`` is named
+``<metric>[<filter>]``.
 """
 
 from __future__ import annotations
@@ -20,113 +21,25 @@ import math
 import re
 from typing import Any
 
+from codeeff.contracts.cost import EFFICIENCY_FIGURE_NAMES, SAMPLE_COST_METRICS
+from codeeff.contracts.metrics import QUALITY_METRICS
+from codeeff.contracts.records import (
+    BASELINE_COLUMN,
+    COST_COLUMNS,
+    COST_METRIC_COLUMNS,
+    DELTA_PREFIX,
+    EXTRA_FIGURE_PREFIX,
+    IDENTITY_COLUMNS,
+    LEADERBOARD_SCHEMA,
+    PROVENANCE_COLUMNS,
+    ROW_KEY,
+    SAMPLE_COST_PREFIX,
+    SCHEMA_COLUMN,
+)
+from codeeff.contracts.records import STDERR_SUFFIX as _STDERR_SUFFIX
 from codeeff.leaderboard.labels import model_name
 from codeeff.leaderboard.load import TaskRun
 
-SCHEMA_VERSION = "codeeff.leaderboard/1"
-ROW_KEY = ("model", "spec_hash", "task")
-
-IDENTITY_COLUMNS: tuple[str, ...] = (
-    "model",
-    "variant",
-    "spec_hash",
-    "task",
-    "model_backend",
-    "model_args",
-    "codeeff_version",
-    "lm_eval_version",
-    "transformers_version",
-    "torch_version",
-    "device",
-    "dtype",
-    "batch_size",
-    "date",
-    "env_fingerprint",
-)
-# What decides whether two rows may be compared at all (the regression gate checks these), and where they came from.
-PROVENANCE_COLUMNS: tuple[str, ...] = (
-    "task_version",
-    "n_shot",
-    "split",
-    "dataset",
-    "data_sha256",
-    "task_hash",
-    "limit",
-    "n_samples",
-    "gen_kwargs",
-    "metric_signatures",
-    "sandbox",
-    "results_file",
-    "samples_file",
-)
-QUALITY_METRICS: tuple[str, ...] = (
-    "ca",
-    "ca_type1",
-    "ca_type2",
-    "ca_type3",
-    "ca_type4",
-    "pass@1",
-    "codebleu",
-    "codebleu_ngram",
-    "codebleu_weighted_ngram",
-    "codebleu_syntax",
-    "codebleu_dataflow",
-    "bleu",
-    "bleu_cxg",
-    "chrf",
-    "rougeL",
-    "rougeL_code",
-    "exact_match",
-    "exact_match_cxg",
-    "exact_match_plain",
-    "edit_similarity",
-    "levenshtein_distance",
-    "token_accuracy",
-)
-# Run-level figures of the efficiency record (results["config"]["efficiency"]["figures"]), by their contract names.
-EFFICIENCY_FIGURES: tuple[str, ...] = (
-    "params",
-    "param_bytes",
-    "compression_ratio",
-    "flops_per_token",
-    "flops_dense_per_token",
-    "layers_per_token",
-    "tokens_per_s",
-    "latency_s_mean",
-    "prefill_s",
-    "decode_s",
-    "peak_memory_bytes",
-    "kv_cache_bytes",
-    "energy_j",
-    "energy_j_per_generated_token",
-    "energy_j_per_position",
-    "resident_bytes",
-    "gen_tokens",
-)
-# Per-sample cost metrics codeeff tasks emit (codeeff.model_adapters.stats.COST_METRICS), averaged per task.
-SAMPLE_COST_METRICS: tuple[str, ...] = (
-    "flops",
-    "flops_dense",
-    "latency_s",
-    "gen_tokens",
-    "layers_per_token",
-    "energy_j",
-)
-SAMPLE_COST_PREFIX = "sample_"
-COST_COLUMNS: tuple[str, ...] = (
-    *EFFICIENCY_FIGURES,
-    *(SAMPLE_COST_PREFIX + name for name in SAMPLE_COST_METRICS),
-    "energy_status",
-    "energy_reason",
-    "cost_status",
-    "cache_used",
-)
-COST_METRIC_COLUMNS: tuple[str, ...] = COST_COLUMNS[: len(EFFICIENCY_FIGURES) + len(SAMPLE_COST_METRICS)]
-# Efficiency figures beyond the contract's list (e.g. flops_total, exit_layer_mean) are kept under this prefix.
-EXTRA_FIGURE_PREFIX = "eff_"
-DELTA_PREFIX = "delta_"
-BASELINE_COLUMN = "baseline"
-_STDERR_SUFFIX = "_stderr"
 _NOT_METRICS = {"alias", "name", "sample_len", "sample_count", " ", ""}
 
 
@@ -300,7 +213,7 @@ def _cost(run: TaskRun, figures: dict[str, Any], record: dict[str, Any]) -> dict
     for name, figure in figures.items():
         if not isinstance(figure, dict):
             continue
-        column = name if name in EFFICIENCY_FIGURES else EXTRA_FIGURE_PREFIX + name
+        column = name if name in EFFICIENCY_FIGURE_NAMES else EXTRA_FIGURE_PREFIX + name
         row[column] = as_number(figure.get("value"))
         if figure.get("status"):
             statuses[name] = str(figure["status"])
@@ -321,7 +234,7 @@ def build_row(run: TaskRun) -> dict[str, Any]:
     """One leaderboard row for one task of one results file (values as Python objects, missing as None)."""
     figures, record = _efficiency_figures(run)
     values, stderrs = _task_metrics(run)
-    row = _identity(run, record) | _provenance(run)
+    row = {SCHEMA_COLUMN: LEADERBOARD_SCHEMA} | _identity(run, record) | _provenance(run)
     row.update(_cost(run, figures, record))
     for column, value in values.items():
         row[column] = value
@@ -332,7 +245,7 @@ def build_row(run: TaskRun) -> dict[str, Any]:
 
 def metric_columns_of(columns: list[str] | set[str]) -> list[str]:
     """The quality metric columns among ``columns``: known ones in schema order, then unknown ones by name."""
-    fixed = set(IDENTITY_COLUMNS) | set(PROVENANCE_COLUMNS) | set(COST_COLUMNS) | {BASELINE_COLUMN}
+    fixed = {SCHEMA_COLUMN, *IDENTITY_COLUMNS, *PROVENANCE_COLUMNS, *COST_COLUMNS, BASELINE_COLUMN}
     unknown = sorted(
         c
         for c in columns
@@ -355,7 +268,7 @@ def delta_columns(metric: str) -> tuple[str, ...]:
 def columns_for(all_keys: set[str]) -> list[str]:
     """The full, ordered column list for rows whose keys are ``all_keys`` (fixed part always present)."""
     quality = metric_columns_of(all_keys)
-    columns = [*IDENTITY_COLUMNS, *PROVENANCE_COLUMNS]
+    columns = [SCHEMA_COLUMN, *IDENTITY_COLUMNS, *PROVENANCE_COLUMNS]
     for metric in quality:
         columns += [metric, stderr_column(metric)]
     costs = cost_metric_columns_of(all_keys)

@@ -11,17 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codeeff.contracts.records import BASELINE_COLUMN, DELTA_PREFIX, LEADERBOARD_SCHEMA, SCHEMA_COLUMN
 from codeeff.leaderboard.bootstrap import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED
+from codeeff.leaderboard.files import atomic_write_text
 from codeeff.leaderboard.labels import model_name, short_variant
 from codeeff.leaderboard.samples import paired_delta
 from codeeff.leaderboard.schema import (
-    BASELINE_COLUMN,
-    DELTA_PREFIX,
     as_number,
     columns_for,
     cost_metric_columns_of,
@@ -188,26 +187,6 @@ def _relative(path: str | None, base_dir: Path) -> str | None:
         return str(path)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600; a leaderboard is a normal, shareable file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_csv(rows: list[Row], path: Path) -> list[str]:
     """Write rows with the full ordered schema; file paths are stored relative to the CSV's folder."""
     columns = columns_for({k for r in rows for k in r})
@@ -234,10 +213,20 @@ def read_csv(path: Path) -> list[Row]:
     except OSError as exc:
         raise TableError(f"{path}: cannot read: {exc}") from exc
     for row in rows:
+        _check_schema(row, path)
         for column in _PATH_COLUMNS:
             if row.get(column) and not Path(row[column]).is_absolute():
                 row[column] = str((path.parent / row[column]).resolve())
     return rows
+
+
+def _check_schema(row: Row, path: Path) -> None:
+    """A row of another schema version cannot be merged; CSVs written before the ``schema`` column existed hold
+    the columns of ``codeeff.leaderboard/1`` and are read as that version."""
+    version = row.get(SCHEMA_COLUMN) or LEADERBOARD_SCHEMA
+    if version != LEADERBOARD_SCHEMA:
+        raise TableError(f"{path}: rows of schema {version!r}; this codeeff reads and writes {LEADERBOARD_SCHEMA}")
+    row[SCHEMA_COLUMN] = version
 
 
 def present_metrics(rows: list[Row]) -> list[str]:

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from lb_factory import check_golden, efficiency_record, write_run
 
+from codeeff.contracts.metrics import QUALITY_METRICS
+from codeeff.contracts.records import COST_COLUMNS, IDENTITY_COLUMNS, PROVENANCE_COLUMNS
 from codeeff.leaderboard import cli
-from codeeff.leaderboard.schema import COST_COLUMNS, IDENTITY_COLUMNS, PROVENANCE_COLUMNS, QUALITY_METRICS
 
 # The documented schema (docs/leaderboard.md): pinned here so a change is a deliberate, reviewed one.
 PINNED_PREFIX = [
-    "model", "variant", "spec_hash", "task", "model_backend", "model_args", "codeeff_version", "lm_eval_version",
+    "schema", "model", "variant", "spec_hash", "task", "model_backend", "model_args", "codeeff_version", "lm_eval_version",
     "transformers_version", "torch_version", "device", "dtype", "batch_size", "date", "env_fingerprint",
     "task_version", "n_shot", "split", "dataset", "data_sha256", "task_hash", "limit", "n_samples", "gen_kwargs",
     "metric_signatures", "sandbox", "results_file", "samples_file",
@@ -57,8 +58,8 @@ def two_runs(tmp_path: Path) -> Path:
 
 
 def test_schema_is_pinned():
-    assert list(IDENTITY_COLUMNS) + list(PROVENANCE_COLUMNS) == PINNED_PREFIX[:28]
-    quality = [c for c in PINNED_PREFIX[28:] if not c.endswith("_stderr")]
+    assert list(IDENTITY_COLUMNS) + list(PROVENANCE_COLUMNS) == PINNED_PREFIX[1:29]
+    quality = [c for c in PINNED_PREFIX[29:] if not c.endswith("_stderr")]
     assert list(QUALITY_METRICS) == quality
     assert list(COST_COLUMNS) == PINNED_COST
 
