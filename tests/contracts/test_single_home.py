@@ -18,11 +18,6 @@ PENDING: dict[str, int] = {
     "codeeff/model_adapters/stats.py": 2,  # COST_METRICS: the per-sample cost metrics
     "codeeff/sandbox/model.py": 1,  # LANGUAGES
     "codeeff/tasks/gtranseval/detokenize.py": 1,  # LANGUAGES
-    "codeeff/tasks/gtranseval/harness.py": 1,  # EXECUTABLE: every language
-    "codeeff/tasks/gtranseval/problems.py": 2,  # LANGUAGE_FILES and DISPLAY_NAMES: the display names
-    # EXEC_STATUSES (verdict kinds), the identity language map, four rebuilt task names
-    "codeeff/tasks/gtranseval/task.py": 7,
-    "codeeff/tasks/gtranseval/verdict.py": 1,  # SANDBOX_KINDS: sandbox status -> verdict kind
 }
 
 

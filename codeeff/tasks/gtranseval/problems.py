@@ -16,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from codeeff.contracts.languages import DISPLAY_NAMES
 from codeeff.tasks.gtranseval.detokenize import LANGUAGES, canonical_language
 
 TYPES = (1, 2, 3, 4)
 # G-TransEval's file stem of each language.
-LANGUAGE_FILES = {"python": "Python", "java": "Java", "cpp": "C++", "csharp": "C#", "javascript": "JavaScript"}
-DISPLAY_NAMES = {"python": "Python", "java": "Java", "cpp": "C++", "csharp": "C#", "javascript": "JavaScript"}
+LANGUAGE_FILES = dict(DISPLAY_NAMES)  # the benchmark names its files by the languages' display names
 SCALAR_TYPES = ("int", "double", "bool", "char", "string", "any")
 ANY_SEPARATOR = "|ANY_TYPE_SEP|"
 

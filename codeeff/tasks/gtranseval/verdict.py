@@ -18,18 +18,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from codeeff.contracts import execution
 from codeeff.tasks.gtranseval import values
 
 
 class Verdict(StrEnum):
     """G-TransEval's outcome of one candidate (``exec_status_<value>`` in the task metrics)."""
 
-    PASSED = "passed"
-    WRONG_ANSWER = "wrong_answer"
-    COMPILE_ERROR = "compile_error"
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    OTHER = "other"
+    PASSED = execution.PASSED
+    WRONG_ANSWER = execution.WRONG_ANSWER
+    COMPILE_ERROR = execution.COMPILE_ERROR
+    RUNTIME_ERROR = execution.RUNTIME_ERROR
+    TIMEOUT = execution.TIMEOUT
+    OTHER = execution.OTHER
 
 
 # A record line is PREFIX + nonce + NONCE_END + JSON; every driver in drivers/ writes exactly these two strings
@@ -38,14 +39,7 @@ PREFIX = "@@GTE:"
 NONCE_END = "@@"
 RECORD_KEYS = ({"id", "value"}, {"id", "raised"}, {"id", "refused"}, {"error", "detail"})
 ERRORS = {"syntax": Verdict.COMPILE_ERROR, "no_function": Verdict.COMPILE_ERROR, "load": Verdict.RUNTIME_ERROR}
-SANDBOX_KINDS = {
-    "passed": Verdict.PASSED,
-    "failed": Verdict.WRONG_ANSWER,
-    "compile_error": Verdict.COMPILE_ERROR,
-    "runtime_error": Verdict.RUNTIME_ERROR,
-    "timeout": Verdict.TIMEOUT,
-    "cpu_limit": Verdict.TIMEOUT,
-}
+SANDBOX_KINDS = {status: Verdict(kind) for status, kind in execution.SANDBOX_TO_VERDICT.items()}
 
 
 MODE_ENV = "CODEEFF_GTRANSEVAL_MODE"
@@ -173,7 +167,7 @@ def _classify(result: Any, records: Records, verdicts: dict, n_tests: int) -> tu
         first = records.errors[0]
         return ERRORS[first["error"]], f"{first['error']}: {first['detail']}"[:1000]
     label = result.status_label
-    if label != "passed":
+    if label != execution.PASSED:
         kind = SANDBOX_KINDS.get(label, Verdict.OTHER)
         if kind is Verdict.WRONG_ANSWER:
             kind = Verdict.RUNTIME_ERROR  # drivers never exit 3: the candidate ended the process itself
