@@ -24,7 +24,7 @@ from codeeff.sandbox.server_build import build_once
 GXX = "/usr/bin/g++"
 CPP_FLAGS = ("-std=c++20", "-O1", "-pipe")
 PCH_MOUNT = "/pch"  # where the compile step sees the folder (bwrap bind; the process backend translates the path)
-PCH_SCHEME = 1  # bump when the layout or the wrapper header changes
+PCH_SCHEME = 2  # bump when the layout, the wrapper header or the build command changes
 _ARTIFACT = "bits/stdc++.h.gch"
 
 
@@ -50,8 +50,9 @@ def wrapper_header() -> str:
 
 
 def _build_argv(staging: Path) -> list[str]:
-    header = staging / "bits" / "stdc++.h"
-    return [GXX, *CPP_FLAGS, "-x", "c++-header", "-o", str(header) + ".gch", str(header)]
+    """Run in ``staging``: the header is named by a relative path, so compiler notes that trace an include through
+    the precompiled header name ``bits/stdc++.h``, never the machine's staging folder."""
+    return [GXX, *CPP_FLAGS, "-x", "c++-header", "-o", "bits/stdc++.h.gch", "bits/stdc++.h"]
 
 
 @functools.cache

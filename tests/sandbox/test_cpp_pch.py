@@ -123,3 +123,14 @@ def test_the_cpp_cache_key_names_the_compile_flags_and_header_scheme(monkeypatch
     assert job_key(python, "bwrap") == keys[1]
     monkeypatch.setattr(cpp_pch, "CPP_FLAGS", (*cpp_pch.CPP_FLAGS, "-DX"))
     assert cpp_pch.identity().endswith("-DX")
+
+
+def test_compiler_notes_through_the_header_name_no_host_path():
+    folder = cpp_pch.pch_dir(sandbox_base_dir())
+    if folder is None:
+        pytest.skip("no g++ to build the precompiled header")
+    source = "#include <bits/stdc++.h>\nusing namespace std;\nint f() { return day; }\nint main() { return f(); }\n"
+    (result,) = run_jobs([Job("cpp", {"main.cpp": source}, "main.cpp")], cache=False, progress=False)
+    assert result.status is Status.COMPILE_ERROR, result.status_label
+    assert "std::chrono::day" in result.stderr  # the note that traces the include through the header
+    assert str(sandbox_base_dir()) not in result.stderr and "cpp-pch" not in result.stderr, result.stderr[-1500:]
