@@ -25,3 +25,14 @@ def test_a_posix_math_constant_does_not_compile_in_mode_paper():
     )
     java = "double nGon(int n) { return M_PI / n; }"  # not a C++ rule
     assert paper.static_failure(java, "java", paper.entry(java, "java")) is None
+
+
+def test_an_exception_specification_is_not_taken_for_the_function():
+    from codeeff.tasks.gtranseval.entry import functions
+
+    # TransCoder's py2cpp #0 (the paper passes it): `throw ( )` after the parameter list, then the body.
+    code = "int greatest_common_divisor ( int a , int b ) throw ( ) {\n  return b == 0 ? a : greatest_common_divisor ( b , a % b ) ;\n}\n"
+    assert [(f.name, f.min_args) for f in functions(code, "cpp")] == [("greatest_common_divisor", 2)]
+    assert paper.entry(code, "cpp").name == "greatest_common_divisor"
+    for tail in ("noexcept", "const noexcept(true)", "override final"):
+        assert [f.name for f in functions(f"int f ( int a ) {tail} {{ return a ; }}", "cpp")] == ["f"]
