@@ -16,7 +16,8 @@ through a cgroup the benchmark moves itself into, and from it a *derived* (label
 Targets on 2 vCPU (idle): Python (a) <= 5 s and <= 1.25x (b); Java (a) <= 60 s, with full isolation and the host's
 check of every warm Python slot after every job on; ``slot_check`` reports that check's CPU and wall time per job;
 C# (a) <= 1.2x (b). C# (``--languages csharp``) compiles with the slot's warm mcs server in (a) and (b); (c) runs a
-cold ``mcs`` + ``mono`` per sample.
+cold ``mcs`` + ``mono`` per sample. C++ (``--languages cpp``) compiles with the machine's precompiled
+``<bits/stdc++.h>`` in (a) and (b) and with a plain ``g++`` (no precompiled header) in (c), measured on the subset.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from codeeff.sandbox import Job, Limits, Result, csharp, ensure_usable, run_jobs
+from codeeff.sandbox import Job, Limits, Result, cpp_pch, csharp, ensure_usable, run_jobs
 from codeeff.sandbox.cgroups import SlotCgroup, create_slot_cgroup
 from codeeff.sandbox.languages import JAVA_HOME, runtime_version
 from codeeff.sandbox.pool import shutdown_pools
@@ -48,12 +49,12 @@ SERIAL_TIMEOUT_S = 30.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--languages", default="python,java", help="comma-separated: python,java,csharp (default python,java)"
+        "--languages", default="python,java", help="comma-separated: python,java,csharp,cpp (default python,java)"
     )
     parser.add_argument("--repeats", type=int, default=3, help="repeats of each pooled measurement (default 3)")
     parser.add_argument("--serial-repeats", type=int, default=1, help="repeats of the one-at-a-time runs")
     parser.add_argument("--serial-subset", type=int, default=40,
-                        help="Java one-at-a-time runs only this many samples and extrapolates (default 40)")  # fmt: skip
+                        help="Java/C++ one-at-a-time runs only this many samples and extrapolates (default 40)")  # fmt: skip
     parser.add_argument("--limit", type=int, default=None, help="use only the first N references (default all 400)")
     parser.add_argument("--workers", type=int, default=None, help="pool workers (default: usable cores)")
     parser.add_argument("--data-dir", default=None, help="codeeff data dir (else CODEEFF_DATA_DIR / cache)")
@@ -203,6 +204,9 @@ def _serial_commands(job: Job) -> list[list[str]]:
         # both approaches at about the same cost.)
         sources = sorted(n for n in job.files if n.endswith(".java"))
         return [[f"{JAVA_HOME}/bin/javac", "-d", ".", *sources], [f"{JAVA_HOME}/bin/java", "-cp", ".", job.main[:-5]]]
+    if job.language == "cpp":
+        sources = sorted(n for n in job.files if n.endswith(".cpp"))
+        return [[cpp_pch.GXX, *cpp_pch.CPP_FLAGS, "-o", "main", *sources], ["./main"]]
     if job.language == "csharp":
         sources = sorted(n for n in job.files if n.endswith(".cs"))
         return [csharp.compile_argv(sources, ".", job.main), csharp.run_argv(Limits(), ".", job.args)]
@@ -278,7 +282,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             # runner saves, measured in the same run.
             section["isolated_one_shot"] = _pooled(jobs, info.name, args.workers, args.repeats, warm_python=False)
         section["unsandboxed_pool"] = _pooled(jobs, "none", args.workers, args.repeats)
-        serial_jobs = jobs if language != "java" else jobs[: args.serial_subset]
+        serial_jobs = jobs if language not in ("java", "cpp") else jobs[: args.serial_subset]
         serial = _one_at_a_time(serial_jobs, args.serial_repeats)
         if len(serial_jobs) < len(jobs):
             serial["extrapolated_wall_s_for_all"] = serial["wall_s"]["median"] * len(jobs) / len(serial_jobs)

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from codeeff.sandbox.languages import effective_limits, runtime_version
+from codeeff.sandbox.languages import build_identity, effective_limits, runtime_version
 from codeeff.sandbox.model import Job, Result, canonical_hash
 
 CACHE_SCHEMA = 2
@@ -31,17 +31,20 @@ def default_cache_dir() -> Path:
 
 def job_key(job: Job, backend: str, runner: str = "one-shot") -> str:
     """Identity of a run: identical programs with identical tests, harness version (``Job.harness_version``),
-    limits, runtime, backend and runner kind (``warm`` or ``one-shot``) run once."""
-    return canonical_hash(
-        {
-            "schema": CACHE_SCHEMA,
-            "job": job.fingerprint(),
-            "limits": effective_limits(job).as_dict(),
-            "runtime": runtime_version(job.language),
-            "backend": backend,
-            "runner": runner,
-        }
-    )
+    limits, runtime, build settings (C++ flags and precompiled header), backend and runner kind (``warm`` or
+    ``one-shot``) run once."""
+    identity = {
+        "schema": CACHE_SCHEMA,
+        "job": job.fingerprint(),
+        "limits": effective_limits(job).as_dict(),
+        "runtime": runtime_version(job.language),
+        "backend": backend,
+        "runner": runner,
+    }
+    build = build_identity(job.language)
+    if build is not None:  # C++: compile flags and precompiled-header scheme (other languages' keys are unchanged)
+        identity["build"] = build
+    return canonical_hash(identity)
 
 
 class ResultCache:

@@ -14,7 +14,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 
-from codeeff.sandbox import csharp
+from codeeff.sandbox import cpp_pch, csharp
 from codeeff.sandbox.model import Job, Limits, Status
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
@@ -67,11 +67,13 @@ class LanguageSpec:
             return csharp.run_argv(limits, build_dir, job.args)
         raise ValueError(self.name)
 
-    def compile_argv(self, job: Job, src_dir: str, build_dir: str) -> list[str]:
-        """Stand-alone compile command (C++; Java normally goes through the warm compile server)."""
+    def compile_argv(self, job: Job, src_dir: str, build_dir: str, pch_dir: str | None = None) -> list[str]:
+        """Stand-alone compile command (C++; Java normally goes through the warm compile server). ``pch_dir``: a
+        folder holding the precompiled ``bits/stdc++.h`` (:mod:`.cpp_pch`), searched first for C++ includes."""
         sources = [f"{src_dir}/{name}" for name in sorted(job.files) if name.endswith(self.extensions)]
         if self.name == "cpp":
-            return ["/usr/bin/g++", "-std=c++20", "-O1", "-pipe", "-o", f"{build_dir}/main", *sources]
+            pch = ["-I", pch_dir, "-Winvalid-pch"] if pch_dir else []
+            return [cpp_pch.GXX, *cpp_pch.CPP_FLAGS, *pch, "-o", f"{build_dir}/main", *sources]
         if self.name == "java":
             return [f"{JAVA_HOME}/bin/javac", *JAVAC_FLAGS, "-d", build_dir, *sources]
         if self.name == "csharp":
@@ -125,7 +127,7 @@ LANGUAGE_SPECS: dict[str, LanguageSpec] = {
         defaults=dataclasses.replace(_COMMON_LIMITS, cpu_s=5, compile_wall_s=60),
         compiled=True,
         address_space_limit=True,
-        version_argv=("/usr/bin/g++", "--version"),
+        version_argv=(cpp_pch.GXX, "--version"),
         extensions=(".cpp", ".cc", ".cxx", ".h", ".hpp"),
     ),
     # Mono: the GC heap is capped from the memory limit (csharp.run_argv); RLIMIT_AS would break its reservations.
@@ -164,6 +166,12 @@ def runtime_version(language: str) -> str:
         return f"unavailable: {exc}"
     text = (done.stdout or done.stderr).strip().splitlines()
     return text[0] if text else f"exit {done.returncode}"
+
+
+def build_identity(language: str) -> str | None:
+    """Compile settings that are part of the cache key beyond the runtime version: C++'s flags and precompiled-header
+    scheme (:func:`.cpp_pch.identity`); None for the other languages."""
+    return cpp_pch.identity() if language == "cpp" else None
 
 
 # Runtime messages that mean "a resource limit was hit", for programs that die with a plain non-zero exit.

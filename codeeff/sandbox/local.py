@@ -1,8 +1,8 @@
 """Shared machinery of the local backends (bwrap and the unsafe process fallback): one slot per pool worker.
 
 A job goes through at most two sandboxed steps, each with its own limits: compile (java through the slot's warm
-compile server, cpp through a one-shot g++) and run. After every step the step's cgroup is emptied with kill-all,
-so nothing a program started outlives its job. Subclasses only say how a command is wrapped (``_wrap``).
+compile server, cpp through a one-shot g++ with the machine's precompiled header) and run. After every step the
+step's cgroup is emptied with kill-all, so nothing a program started outlives its job. Subclasses only say how a command is wrapped (``_wrap``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeeff.sandbox import cpp_pch
 from codeeff.sandbox.cgroups import SlotCgroup, create_slot_cgroup
 from codeeff.sandbox.csharp import CscCompiler
 from codeeff.sandbox.javac_server import SERVER_CLASS, SERVER_JVM_FLAGS, CompileTimeout, JavacServer, server_classes_dir
@@ -257,13 +258,17 @@ class LocalBackend:
             if self._csc is None:
                 self._csc = CscCompiler(self)
             return build, self._csc.compile(job_dir, sources, timeout, job.main)
+        binds = [(str(job_dir), "/work", True)]
+        pch = cpp_pch.pch_dir(self.base) if spec.name == "cpp" else None
+        if pch is not None:  # read-only, compile step only (see cpp_pch)
+            binds.append((str(pch), cpp_pch.PCH_MOUNT, False))
         step = Step(
-            argv=spec.compile_argv(job, "/work/src", "/work/build"),
+            argv=spec.compile_argv(job, "/work/src", "/work/build", cpp_pch.PCH_MOUNT if pch is not None else None),
             limits=Limits(**{**COMPILE_LIMITS.as_dict(), "wall_s": timeout}),
             cgroup=self.cgroups["compile"],
             uid=self.slot.compile_uid if self.is_root else None,
             address_space=False,
-            binds=[(str(job_dir), "/work", True)],
+            binds=binds,
             work_dir="/work",
             env={**RUN_ENV, "HOME": "/work"},
         )

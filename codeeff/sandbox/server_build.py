@@ -1,4 +1,5 @@
-"""Machine-wide build of a compile server's own program (the javac and mcs servers), done once per source text."""
+"""Machine-wide build of a compile helper (the javac and mcs servers' programs, the C++ precompiled header), done
+once per source text."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ def build_once(base: Path, name: str, source: str, source_file: str, artifact: s
                compile_argv: Callable[[Path], list[str]]) -> Path:  # fmt: skip
     """Compile ``source`` into ``<base>/<name>-<digest>/`` unless that folder already holds ``artifact``.
 
-    Concurrent callers serialize on ``<base>/<name>.lock``; the build happens in a private staging folder (the
-    command from ``compile_argv(staging)``), is made world-readable (sandbox uids execute it) and is published with
-    one rename, so a reader never sees a half-built folder.
+    ``source_file`` may name a sub-folder (``bits/stdc++.h``). Concurrent callers serialize on
+    ``<base>/<name>.lock``; the build happens in a private staging folder (the command from ``compile_argv(staging)``,
+    run in ``staging``), is made world-readable (sandbox uids execute it) and is published with one rename, so a
+    reader never sees a half-built folder.
     """
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
     target = base / f"{name}-{digest}"
@@ -27,9 +29,10 @@ def build_once(base: Path, name: str, source: str, source_file: str, artifact: s
         if not (target / artifact).exists():
             staging = base / f".{name}-{digest}-{os.getpid()}"
             staging.mkdir(mode=0o755, exist_ok=True)
+            (staging / source_file).parent.mkdir(mode=0o755, parents=True, exist_ok=True)
             (staging / source_file).write_text(source)
-            subprocess.run(compile_argv(staging), check=True, capture_output=True, timeout=120)
-            for path in [staging, *staging.iterdir()]:
+            subprocess.run(compile_argv(staging), check=True, capture_output=True, timeout=300, cwd=staging)
+            for path in [staging, *staging.rglob("*")]:
                 os.chmod(path, 0o755 if path.is_dir() else 0o644)
             os.replace(staging, target)
     return target

@@ -12,11 +12,6 @@ from vocabulary_scan import find_copies
 # Switching a file removes its entry; the test fails on any copy not listed and on any entry that is out of date.
 PENDING: dict[str, int] = {
     "codeeff/demo/run.py": 1,  # SUMMARY_COLUMNS lists efficiency figures
-    "codeeff/tasks/gtranseval/harness.py": 1,  # EXECUTABLE: every language
-    "codeeff/tasks/gtranseval/problems.py": 2,  # LANGUAGE_FILES and DISPLAY_NAMES: the display names
-    # EXEC_STATUSES (verdict kinds), the identity language map, four rebuilt task names
-    "codeeff/tasks/gtranseval/task.py": 7,
-    "codeeff/tasks/gtranseval/verdict.py": 1,  # SANDBOX_KINDS: sandbox status -> verdict kind
 }
 
 

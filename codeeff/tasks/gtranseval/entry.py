@@ -7,9 +7,10 @@ point, so the name a model chooses does not matter and added helpers keep workin
 1. a function whose name matches the problem's name in any benchmark language, ignoring case and ``_``
    (``greatest_common_divisor`` = ``greatestCommonDivisor`` = ``GreatestCommonDivisor``), preferring the right arity;
 2. else, among functions with the right number of parameters that no other function calls (helpers are called by the
-   entry, the entry by nobody; calls made by a test driver do not count), the one whose name is most similar to the problem's names (similarity >= 0.5), else
-   the first one by position that is not a test driver (``main``, ``test*``, ``check*``, ``example*``, ``demo*``): a
-   never-called function of the same arity written after the entry (a usage example) is not the entry;
+   entry, the entry by nobody; calls made by a test driver do not count), the one whose name is most similar to the
+   problem's names (similarity >= 0.5), else the first one by position that is not a test driver (``main``,
+   ``test*``, ``check*``, ``example*``, ``demo*``): a never-called function of the same arity written after the entry
+   (a usage example) is not the entry;
 3. else the same choice among the functions with the right arity, then among the functions nobody calls; else the
    first function.
 """
@@ -115,13 +116,15 @@ def _py_info(node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None, sk
 
 _STRIP = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`", re.DOTALL)
 _C_NOT_FUNCTIONS = frozenset(
-    "if for while switch catch return new sizeof else do try synchronized using lock foreach typeof function".split()
+    "if for while switch catch return new sizeof else do try synchronized using lock foreach typeof function throw"
+    " noexcept".split()
 )
 _C_SIGNATURE = re.compile(r"([A-Za-z_$][\w$]*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*(?:const\s*)?(?:throws[^{;]*)?$")
 _JS_ARROW = re.compile(
     r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?(?:function\s*[\w$]*\s*\(([^()]*)\)|\(([^()]*)\)\s*=>|([A-Za-z_$][\w$]*)\s*=>)"
 )
 _CALL = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
+_CPP_TRAILING = re.compile(r"(?:\s*(?:noexcept\s*(?:\([^()]*\))?|throw\s*\([^()]*\)|override|final))+\s*$")
 
 
 def strip_comments_and_strings(code: str) -> str:
@@ -191,6 +194,8 @@ def c_family_functions(code: str, language: str) -> list[FunctionInfo]:
 
 def _c_signature(header: str, language: str) -> tuple[str, int] | None:
     header = header.split("\n")[-1] if language == "javascript" and "function" not in header else header
+    if language == "cpp":  # what may follow a C++ parameter list: exception specification, virt-specifiers
+        header = _CPP_TRAILING.sub("", header)
     match = _C_SIGNATURE.search(header)
     if match is None:
         return None

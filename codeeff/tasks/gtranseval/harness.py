@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from codeeff.contracts.languages import LANGUAGES
 from codeeff.tasks.gtranseval import entry as entry_mod
 from codeeff.tasks.gtranseval.problems import Problem
 
-EXECUTABLE = ("python", "java", "cpp", "javascript", "csharp")
+EXECUTABLE = LANGUAGES  # every language has a driver
 PROTOCOL = 1
 STDIN_LANGUAGES = ("csharp",)  # drivers that read the nonce line and the input document from stdin
 DRIVER_VERSION = "gte-driver-1.0"  # bump on any driver change: it is part of every job's files (the cache key)

@@ -13,7 +13,10 @@ benchmark's types. Reproduced here, per sample:
 - **Java** ``throws`` of a checked exception: the generated test calls do not catch it, so it does not compile;
 - **C++** non-const lvalue-reference parameters: the arguments are prvalues (``vector<int>{...}``, ``5``), which
   cannot bind to ``T&``; narrowing of scalar arguments (``2.5`` to ``int``) is accepted, as C++ accepts it for a
-  literal argument (the C++ driver is built with ``GTE_ALLOW_NARROWING``).
+  literal argument (the C++ driver is built with ``GTE_ALLOW_NARROWING``);
+- **C++** POSIX math constants (``M_PI``, ``M_E``, ``M_SQRT2``...) are not ISO C++ and the paper's compiler did not
+  define them: every published C++ translation that uses ``M_PI`` (5 of 5, all of problem 0113-NGon, whose own C++
+  solution uses ``std::numbers::pi``) is ``CompilationFailed`` there, while g++ on glibc defines them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import re
 
 from codeeff.tasks.gtranseval import entry as entry_mod
 
+POSIX_MATH_CONSTANT = re.compile(r"\bM_(?:PI|PI_2|PI_4|1_PI|2_PI|2_SQRTPI|E|LOG2E|LOG10E|LN2|LN10|SQRT2|SQRT1_2)\b")
 UNCHECKED = {
     "RuntimeException", "IllegalArgumentException", "IllegalStateException", "ArithmeticException",
     "NullPointerException", "IndexOutOfBoundsException", "ArrayIndexOutOfBoundsException", "NumberFormatException",
@@ -97,6 +101,9 @@ def static_failure(code: str, language: str, chosen: entry_mod.FunctionInfo | No
     if first_word in clashes[language]:
         keyword = "static" if language == "cpp" else "public static"
         return prefix + f"the code follows '{keyword}' in the template and starts with '{first_word}'"
+    constant = POSIX_MATH_CONSTANT.search(masked) if language == "cpp" else None
+    if constant:
+        return prefix + f"{constant.group(0)} is a POSIX constant, not ISO C++ (the paper's compiler lacks it)"
     functions = entry_mod.functions(code, language)
     for helper in functions:
         if helper.name == chosen.name or helper.name not in chosen.calls:

@@ -12,6 +12,10 @@ also replaying the paper's runner's known behaviours:
   attributes of that name;
 - ``tuple return``: TestRunner's serializer rejects tuples (both runners fail these — listed only if they differ);
 - otherwise the outcome text of our run is given (timeout, runtime error, wrong answer) for manual reading.
+
+In mode ``semantic``, every disagreement is also re-run in mode ``paper`` (the same translation as the paper's runner
+saw it) and its cause says what mode ``paper`` gives: "mode paper fails it too (<status>: <reason>)" names the paper
+rule that mode ``semantic`` does not apply.
 """
 
 from __future__ import annotations
@@ -208,6 +212,8 @@ def run(models: list[str] | None = None, data_dir: str | Path | None = None, lim
             items.append((problem, codes[problem.index], doc))
             keys.append(model)
     outcomes = run_candidates(items, progress=progress, mode=mode)
+    if mode == "semantic":
+        paper_runs = _paper_mode_outcomes(items, keys, outcomes, data_dir, direction)
     table = {m: ModelParity(m, direction, mode) for m in chosen}
     paper = {m: verdicts(m, data_dir, direction) for m in chosen}
     for (problem, code, _), model, ours in zip(items, keys, outcomes, strict=True):
@@ -219,14 +225,46 @@ def run(models: list[str] | None = None, data_dir: str | Path | None = None, lim
         if paper_passed(status) == ours["passed"]:
             row.agree += 1
         else:
+            cause = explain(problem, code, ours, status, target)
+            if mode == "semantic":
+                cause = _with_paper_mode(cause, paper_runs[(model, problem.index)], status)
             row.disagreements.append(
                 {
                     "index": problem.index,
                     "type": problem.type,
                     "id": problem.id,
                     "paper": status,
-                    "codeeff": ours["status"],
-                    "cause": explain(problem, code, ours, status, target),
+                    "codeeff": str(ours["status"]),
+                    "cause": cause,
                 }
             )
     return [table[m] for m in chosen]
+
+
+def _paper_mode_outcomes(
+    items: list, keys: list[str], outcomes: list[dict], data_dir: str | Path | None, direction: str
+) -> dict[tuple[str, int], dict]:
+    """Mode-``paper`` outcomes of the samples whose mode-``semantic`` verdict differs from the paper's."""
+    from codeeff.tasks.gtranseval.task import run_candidates
+
+    target = split_direction(direction)[1]
+    published = {m: verdicts(m, data_dir, direction) for m in set(keys)}
+    differing = [
+        (model, problem, doc)
+        for (problem, _, doc), model, ours in zip(items, keys, outcomes, strict=True)
+        if paper_passed(published[model][(problem.type, problem.id)]) != ours["passed"]
+    ]
+    if not differing:
+        return {}
+    codes = {m: translations(m, data_dir, direction, tokenized=target != "python") for m in {d[0] for d in differing}}
+    runs = run_candidates([(p, codes[m][p.index], doc) for m, p, doc in differing], progress=False, mode="paper")
+    return {(m, p.index): run for (m, p, _), run in zip(differing, runs, strict=True)}
+
+
+def _with_paper_mode(cause: str, paper_run: dict, status: str) -> str:
+    """``cause`` followed by what mode ``paper`` gives for the same sample."""
+    if paper_run["passed"] == paper_passed(status):
+        what = "fails it too" if not paper_run["passed"] else "passes it too"
+        detail = f" ({paper_run['status']}: {paper_run.get('failure') or ''})" if not paper_run["passed"] else ""
+        return f"{cause} — mode paper {what}{detail}"[:700]
+    return f"{cause} — mode paper disagrees too ({paper_run['status']}: {paper_run.get('failure') or ''})"[:700]

@@ -16,14 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from codeeff.contracts.languages import DISPLAY_NAMES
 from codeeff.formats.gtranseval import LANGUAGES, canonical_language
 
 TYPES = (1, 2, 3, 4)
-TYPE_NAMES = {1: "token level", 2: "syntax level", 3: "library level", 4: "algorithm level"}
-# G-TransEval's file stem of each language and the short names used in task names and result files.
-LANGUAGE_FILES = {"python": "Python", "java": "Java", "cpp": "C++", "csharp": "C#", "javascript": "JavaScript"}
-SHORT_NAMES = {"python": "py", "java": "java", "cpp": "cpp", "csharp": "cs", "javascript": "js"}
-DISPLAY_NAMES = {"python": "Python", "java": "Java", "cpp": "C++", "csharp": "C#", "javascript": "JavaScript"}
+# G-TransEval's file stem of each language.
+LANGUAGE_FILES = dict(DISPLAY_NAMES)  # the benchmark names its files by the languages' display names
 SCALAR_TYPES = ("int", "double", "bool", "char", "string", "any")
 ANY_SEPARATOR = "|ANY_TYPE_SEP|"
 

@@ -18,13 +18,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
+from codeeff.contracts.execution import VERDICT_KINDS
+from codeeff.contracts.languages import check_language
+from codeeff.contracts.task_names import task_name_of, translation_task_name
 from codeeff.formats.gtranseval import detokenize
 from codeeff.tasks.gtranseval.problems import DISPLAY_NAMES, TYPES, Problem, TestCase, load_problems
+from codeeff.tasks.gtranseval.verdict import Verdict
 
-EXEC_STATUSES = ("passed", "wrong_answer", "compile_error", "runtime_error", "timeout", "other")
+EXEC_STATUSES = VERDICT_KINDS
 BACKEND_ENV = "CODEEFF_SANDBOX_BACKEND"
 ALLOW_UNSAFE_ENV = "CODEEFF_SANDBOX_ALLOW_UNSAFE"
 
@@ -40,7 +43,7 @@ def documents(
     for problem in load_problems(data_dir, tuple(types)):
         docs.append(
             {
-                "task_name": task_name or f"gtranseval_{source}2{target}",
+                "task_name": task_name or translation_task_name(source, target),
                 "id": problem.id,
                 "index": problem.index,
                 "type": problem.type,
@@ -80,7 +83,7 @@ def load_dataset(
     from codeeff.tasks.gtranseval.problems import data_fingerprint, data_root
 
     chosen = tuple(types or TYPES)
-    task_name = task_name or f"gtranseval_{source}2{target}"
+    task_name = task_name or translation_task_name(source, target)
     docs = documents(source, target, chosen, data_dir, task_name)
     record_dataset(
         task_name,
@@ -127,7 +130,8 @@ def answer_prefix(target: str) -> str:
 
 
 def fence_tag(language: str) -> str:
-    return {"python": "python", "java": "java", "cpp": "cpp", "csharp": "csharp", "javascript": "javascript"}[language]
+    """The Markdown fence tag of ``language`` (its codeeff name)."""
+    return check_language(language)
 
 
 def doc_to_target(doc: dict) -> str:
@@ -242,7 +246,7 @@ def _record_not_executed(doc: dict) -> None:
 
     dotnet = shutil.which("dotnet")
     record_sandbox(
-        doc.get("task_name") or f"gtranseval_{doc['source_lang']}2{doc['target_lang']}",
+        task_name_of(doc),
         backend=None,
         isolation=None,
         executed=False,
@@ -265,8 +269,9 @@ def run_candidates(
     settings = sandbox_settings()
     results = run_jobs([p.job for p in prepared], progress=progress, **settings)
     if results:
-        task = items[0][2].get("task_name") or f"gtranseval_{items[0][2]['source_lang']}2{items[0][2]['target_lang']}"
-        record_sandbox(task, backend=results[0].backend, isolation=results[0].isolation, ca=ca_signature(mode))
+        record_sandbox(
+            task_name_of(items[0][2]), backend=results[0].backend, isolation=results[0].isolation, ca=ca_signature(mode)
+        )
     return [outcome(p, result, mode) for p, result in zip(prepared, results, strict=True)]
 
 
@@ -337,8 +342,4 @@ def compile_rate(items: list[dict]) -> float:
     records = [r for r in records if not is_sandbox_error(r)]
     if not records:
         return float("nan")
-    return sum(1 for r in records if r["status"] != "compile_error") / len(records)
-
-
-def task_files_dir() -> Path:
-    return Path(__file__).resolve().parent
+    return sum(1 for r in records if r["status"] != Verdict.COMPILE_ERROR) / len(records)

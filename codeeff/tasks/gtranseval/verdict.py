@@ -15,21 +15,31 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from codeeff.contracts import execution
 from codeeff.tasks.gtranseval import values
 
+
+class Verdict(StrEnum):
+    """G-TransEval's outcome of one candidate (``exec_status_<value>`` in the task metrics)."""
+
+    PASSED = execution.PASSED
+    WRONG_ANSWER = execution.WRONG_ANSWER
+    COMPILE_ERROR = execution.COMPILE_ERROR
+    RUNTIME_ERROR = execution.RUNTIME_ERROR
+    TIMEOUT = execution.TIMEOUT
+    OTHER = execution.OTHER
+
+
+# A record line is PREFIX + nonce + NONCE_END + JSON; every driver in drivers/ writes exactly these two strings
+# (tests/tasks/gtranseval/test_record_marker.py checks each driver's text).
 PREFIX = "@@GTE:"
+NONCE_END = "@@"
 RECORD_KEYS = ({"id", "value"}, {"id", "raised"}, {"id", "refused"}, {"error", "detail"})
-ERRORS = {"syntax": "compile_error", "no_function": "compile_error", "load": "runtime_error"}
-SANDBOX_KINDS = {
-    "passed": "passed",
-    "failed": "wrong_answer",
-    "compile_error": "compile_error",
-    "runtime_error": "runtime_error",
-    "timeout": "timeout",
-    "cpu_limit": "timeout",
-}
+ERRORS = {"syntax": Verdict.COMPILE_ERROR, "no_function": Verdict.COMPILE_ERROR, "load": Verdict.RUNTIME_ERROR}
+SANDBOX_KINDS = {status: Verdict(kind) for status, kind in execution.SANDBOX_TO_VERDICT.items()}
 
 
 MODE_ENV = "CODEEFF_GTRANSEVAL_MODE"
@@ -61,7 +71,7 @@ class Records:
 
 def parse_records(stdout: str, nonce: str, n_tests: int) -> Records:
     """The records of ``stdout`` framed with ``nonce`` (strict: every deviation is listed in ``violations``)."""
-    marker = f"{PREFIX}{nonce}@@"
+    marker = f"{PREFIX}{nonce}{NONCE_END}"
     found = Records()
     for line in stdout.split("\n"):
         if not line.startswith(marker):
@@ -117,9 +127,9 @@ def outcome(prepared: Any, result: Any, mode: str = "semantic") -> dict[str, Any
     passed_tests = sum(1 for ok, _ in verdicts.values() if ok)
     status, failure = _classify(result, records, verdicts, n_tests)
     if mode == "paper" and getattr(prepared, "paper_failure", None):
-        status, failure = "compile_error", prepared.paper_failure
+        status, failure = Verdict.COMPILE_ERROR, prepared.paper_failure
     return {
-        "passed": status == "passed",
+        "passed": status is Verdict.PASSED,
         "status": status,
         "sandbox_status": result.status_label,
         "entry": prepared.entry,
@@ -152,30 +162,30 @@ def _compare(records: Records, prepared: Any, mode: str) -> dict[int, tuple[bool
     return out
 
 
-def _classify(result: Any, records: Records, verdicts: dict, n_tests: int) -> tuple[str, str | None]:
+def _classify(result: Any, records: Records, verdicts: dict, n_tests: int) -> tuple[Verdict, str | None]:
     if records.errors:
         first = records.errors[0]
         return ERRORS[first["error"]], f"{first['error']}: {first['detail']}"[:1000]
     label = result.status_label
-    if label != "passed":
-        kind = SANDBOX_KINDS.get(label, "other")
-        if kind == "wrong_answer":
-            kind = "runtime_error"  # drivers never exit 3: the candidate ended the process itself
+    if label != execution.PASSED:
+        kind = SANDBOX_KINDS.get(label, Verdict.OTHER)
+        if kind is Verdict.WRONG_ANSWER:
+            kind = Verdict.RUNTIME_ERROR  # drivers never exit 3: the candidate ended the process itself
         text = (result.stderr or result.detail or "").strip()
         return kind, (f"{label}: " + text[-800:]) if text else label
     if records.violations:
-        return "runtime_error", "malformed driver output: " + "; ".join(records.violations[:3])
+        return Verdict.RUNTIME_ERROR, "malformed driver output: " + "; ".join(records.violations[:3])
     missing = [i for i in range(n_tests) if i not in records.tests]
     if missing:
-        return "runtime_error", (
+        return Verdict.RUNTIME_ERROR, (
             f"no record for test {missing[0]} ({len(missing)} of {n_tests} missing): the program ended before "
             "the driver reported every test"
         )
     if any("refused" in r for r in records.tests.values()):
         first = next(i for i in range(n_tests) if "refused" in records.tests[i])
-        return "compile_error", verdicts[first][1][:1000]
+        return Verdict.COMPILE_ERROR, verdicts[first][1][:1000]
     failing = [i for i in range(n_tests) if not verdicts[i][0]]
     if not failing:
-        return "passed", None
+        return Verdict.PASSED, None
     raised = [i for i in failing if "raised" in records.tests[i]]
-    return ("runtime_error" if raised else "wrong_answer"), verdicts[(raised or failing)[0]][1][:1000]
+    return (Verdict.RUNTIME_ERROR if raised else Verdict.WRONG_ANSWER), verdicts[(raised or failing)[0]][1][:1000]
