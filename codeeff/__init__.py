@@ -11,7 +11,9 @@ module, and torch, only when the model is built), so ``simple_evaluate(model="co
 
 from typing import Any
 
+from codeeff.model_adapters.calib import set_task_text_source
 from codeeff.tasks import tasks_dir
+from codeeff.tasks.documents import task_texts
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "annotate_results", "evaluate", "register_models", "tasks_dir"]
@@ -53,3 +55,4 @@ def evaluate(**kwargs: Any) -> dict[str, Any]:
 
 
 register_models()
+set_task_text_source(task_texts)  # calib=task:NAME (the model layer does not import tasks)

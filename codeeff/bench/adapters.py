@@ -132,7 +132,7 @@ def _policy_files(folder: Path, hidden: int) -> dict[str, str]:
     import torch
     from torch import nn
 
-    from codeeff.model_adapters.policies import save_exit_mlp
+    from codeeff.model_adapters.early_exit.policies import save_exit_mlp
 
     torch.manual_seed(0)
     classifier = nn.Sequential(nn.Linear(hidden, 64), nn.ReLU(), nn.Linear(64, 1))

@@ -2,13 +2,14 @@
 
 ``calib=`` is either a file -- JSONL (one object per line; its ``text`` field, else its first string field), a JSON
 list of strings/objects, or plain text (cut into consecutive 2000-character documents) -- or ``task:NAME``, the
-documents of an lm-eval task (codeeff's tasks or the built-ins) rendered with the task's own ``doc_to_text``.
+documents of an lm-eval task (codeeff's tasks or the built-ins) rendered with the task's own ``doc_to_text``, read
+through the source :func:`set_task_text_source` installed.
 """
 
 from __future__ import annotations
 
 import json
-from itertools import islice
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,22 +45,16 @@ def _file_texts(path: Path, n: int) -> list[str]:
     return [text[i : i + _TEXT_CHUNK] for i in range(0, len(text), _TEXT_CHUNK)][:n]
 
 
-def _task_texts(name: str, n: int) -> list[str]:
-    from lm_eval.tasks import TaskManager, get_task_dict
+# How ``task:NAME`` becomes texts. The model layer does not import tasks: the top layer (``import codeeff``) installs
+# codeeff.tasks.documents.task_texts here, the way it registers codeeff-hf with lm-eval.
+TaskTexts = Callable[[str, int], list[str]]
+_task_text_source: TaskTexts | None = None
 
-    from codeeff.tasks import tasks_dir
 
-    manager = TaskManager(include_path=str(tasks_dir()), include_defaults=False)
-    if name not in manager.all_tasks:
-        manager = TaskManager(include_path=str(tasks_dir()))
-    if name not in manager.all_tasks:
-        raise ValueError(f"calib: unknown lm-eval task '{name}'")
-    task = get_task_dict([name], manager)[name]
-    for split in ("validation", "test", "train"):
-        if getattr(task, f"has_{split}_docs")():
-            docs = getattr(task, f"{split}_docs")()
-            return [str(task.doc_to_text(doc)) for doc in islice(docs, n)]
-    raise ValueError(f"calib: task '{name}' has no documents")
+def set_task_text_source(source: TaskTexts | None) -> None:
+    """Install the function ``(task name, n) -> texts`` that resolves ``calib=task:NAME``."""
+    global _task_text_source
+    _task_text_source = source
 
 
 def load_calibration_texts(calib: str, n: int) -> list[str]:
@@ -67,7 +62,9 @@ def load_calibration_texts(calib: str, n: int) -> list[str]:
     if n < 1:
         raise ValueError(f"calib_n must be >= 1, got {n}")
     if calib.startswith("task:"):
-        texts = _task_texts(calib[len("task:") :], n)
+        if _task_text_source is None:
+            raise ValueError(f"calib={calib}: no task text source is installed (import codeeff first)")
+        texts = _task_text_source(calib[len("task:") :], n)
     else:
         path = Path(calib).expanduser()
         if not path.is_file():

@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeeff.model_adapters.early_exit.policy_syntax import parse_policy
+from codeeff.model_adapters.errors import VariantSpecError
+
 SPEC_SCHEMA = "codeeff.variant/1"
-
-
-class VariantSpecError(ValueError):
-    """A variant spec (file or model_args) is invalid; the message names the key and the problem."""
 
 
 # ----- value parsers -----------------------------------------------------------------------------------------------
@@ -150,8 +149,6 @@ def _layer_selector(key: str, value: Any) -> list[int] | str:
 
 def _exit_policy(key: str, value: Any) -> str:
     """early_exit: checked for syntax here (files and ranges are checked against the model later)."""
-    from codeeff.model_adapters.early_exit import parse_policy
-
     text = _as_str(key, value)
     parse_policy(text)
     return text
@@ -350,8 +347,6 @@ def _referenced_files(spec: VariantSpec) -> dict[str, str]:
     paths: dict[str, Path] = {}
     exit_value = spec.values.get("early_exit")
     if isinstance(exit_value, str) and exit_value.split(":", 1)[0] in ("classifier", "policy"):
-        from codeeff.model_adapters.early_exit import parse_policy
-
         paths["early_exit"] = Path(parse_policy(exit_value).path or "")
     for key in ("factors", "calib"):
         value = spec.values.get(key)

@@ -161,7 +161,7 @@ def oracle(obs: observe.Observations) -> dict[str, Any]:
 
 def policy_probabilities(kind: str, path: Path, obs: observe.Observations) -> torch.Tensor:
     """P(exit) of the saved file at every (position, exit), read back through codeeff-hf's own loader."""
-    from codeeff.model_adapters.policies import MLPPolicy
+    from codeeff.model_adapters.early_exit.policies import MLPPolicy
 
     policy = MLPPolicy(kind, str(path), 0.5)
     flat = obs.hidden.float().reshape(-1, obs.hidden.shape[-1])
@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     collected = time.monotonic()
     mean, std = standardiser(train.hidden)
     if args.kind == "classifier":
-        from codeeff.model_adapters.policies import save_exit_mlp
+        from codeeff.model_adapters.early_exit.policies import save_exit_mlp
 
         net, record.history = train_classifier(train, args, mean, std)
         path = save_exit_mlp(out / "exit_classifier.pt", net, "tanh")

@@ -9,8 +9,8 @@ from torch import nn
 
 from codeeff.model_adapters.arch import spec_for_model
 from codeeff.model_adapters.early_exit import EarlyExit, seed_exit_depths
+from codeeff.model_adapters.early_exit.policies import ExitPolicy, save_exit_mlp
 from codeeff.model_adapters.hf_internals import entry_cache_kwarg, output_cache
-from codeeff.model_adapters.policies import ExitPolicy, save_exit_mlp
 from codeeff.model_adapters.spec import parse_variant
 from codeeff.model_adapters.variant import LoadedVariant
 
@@ -272,7 +272,7 @@ def test_seed_exit_schedule_matches_the_thesis():
 @pytest.mark.parametrize("measure", ["top1", "margin"])
 def test_confidence_score_equals_softmax_top_probabilities(measure):
     """The logsumexp score is the softmax's top-1 probability (or top1 - top2 margin), including peaked rows."""
-    from codeeff.model_adapters.policies import ConfidencePolicy
+    from codeeff.model_adapters.early_exit.policies import ConfidencePolicy
 
     logits = torch.randn(5, 1000) * torch.tensor([[0.1], [1.0], [5.0], [30.0], [200.0]])
     probs = torch.softmax(logits, dim=-1).topk(2, dim=-1).values

@@ -55,7 +55,7 @@ def test_referenced_file_content_changes_the_hash(tmp_path):
     import torch
     from torch import nn
 
-    from codeeff.model_adapters.policies import save_exit_mlp
+    from codeeff.model_adapters.early_exit.policies import save_exit_mlp
 
     path = tmp_path / "clf.pt"
     save_exit_mlp(path, nn.Sequential(nn.Linear(64, 4), nn.Tanh(), nn.Linear(4, 1)))
@@ -109,7 +109,7 @@ def test_recompute_refuses_sliding_windows():
 def test_policy_input_size_must_match_hidden_size(tmp_path):
     from torch import nn
 
-    from codeeff.model_adapters.policies import save_exit_mlp
+    from codeeff.model_adapters.early_exit.policies import save_exit_mlp
 
     path = tmp_path / "p.pt"
     save_exit_mlp(path, nn.Sequential(nn.Linear(32, 2)))

@@ -18,7 +18,7 @@ def policy_out(tiny6, tmp_path_factory, data_dir):
 
 
 def test_classifier_trains_and_loads_in_codeeff_hf(policy_out):
-    from codeeff.model_adapters.policies import MLPPolicy
+    from codeeff.model_adapters.early_exit.policies import MLPPolicy
 
     out, classifier, _ = policy_out
     history = classifier["history"]
@@ -38,7 +38,7 @@ def test_ppo_export_reads_raw_hidden_states_like_the_sb3_policy(policy_out):
     """The standardisation folded into the first layer: codeeff-hf on raw h == SB3's actor on (h − μ)/σ."""
     from stable_baselines3 import PPO
 
-    from codeeff.model_adapters.policies import MLPPolicy
+    from codeeff.model_adapters.early_exit.policies import MLPPolicy
     from codeeff.train.policy import standardiser
 
     out, _, rl = policy_out

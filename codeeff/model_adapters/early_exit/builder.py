@@ -1,0 +1,69 @@
+"""The transform-module protocol for early exit: ``validate`` (before the weights load) and ``build`` (after)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from codeeff.model_adapters.arch import ArchSpec
+from codeeff.model_adapters.cost import sliding_windows
+from codeeff.model_adapters.early_exit.policies import ConfidencePolicy, ExitPolicy, MLPPolicy, SaturationPolicy
+from codeeff.model_adapters.early_exit.policy_syntax import parse_policy
+from codeeff.model_adapters.early_exit.runtime import EarlyExit
+from codeeff.model_adapters.early_exit.schedule import resolve_exit_depths
+from codeeff.model_adapters.errors import VariantSpecError
+from codeeff.model_adapters.transform import BuildContext
+
+
+def validate(options: dict[str, Any], config: Any, arch: ArchSpec) -> None:
+    """Check the early-exit keys against the config and policy files (before weights load)."""
+    policy = parse_policy(options.get("early_exit", "none"))
+    n = arch.num_layers(config)
+    if policy.kind == "none":
+        return
+    if policy.kind == "fixed":
+        if policy.depth is None or not 1 <= policy.depth <= n:
+            raise VariantSpecError(f"early_exit=fixed:{policy.depth}: depth must be in 1..{n} for this model")
+        if "exit_layers" in options:
+            raise VariantSpecError("exit_layers applies to dynamic policies, not to early_exit=fixed:L")
+        return
+    resolve_exit_depths(options.get("exit_layers"), n)
+    lo, hi = (-1.0, 1.0) if policy.kind == "saturation" else (0.0, 1.0)
+    if not lo <= float(policy.threshold) <= hi:
+        raise VariantSpecError(f"early_exit: threshold {policy.threshold} outside [{lo}, {hi}] for {policy.kind}")
+    if "confidence_measure" in options and policy.kind != "confidence":
+        raise VariantSpecError("confidence_measure applies to early_exit=confidence:T only")
+    if policy.kind in ("classifier", "policy"):
+        try:
+            mlp = MLPPolicy(policy.kind, policy.path, policy.threshold, options.get("exit_action", 1))
+        except (FileNotFoundError, ValueError) as exc:
+            raise VariantSpecError(f"early_exit: {exc}") from None
+        if mlp.in_features != int(config.hidden_size):
+            raise VariantSpecError(
+                f"early_exit: {policy.path} takes {mlp.in_features} inputs but the model's hidden size is "
+                f"{config.hidden_size}"
+            )
+    if options.get("kv_mode") == "recompute" and any(w for w in sliding_windows(config, n)):
+        raise VariantSpecError(
+            "kv_mode=recompute does not support sliding-window attention layers (this model has some); use copy"
+        )
+
+
+def build(options: dict[str, Any], model: nn.Module, arch: ArchSpec, context: BuildContext) -> EarlyExit:
+    """An un-applied :class:`EarlyExit` for the (validated) options."""
+    spec = parse_policy(options.get("early_exit", "none"))
+    n = len(arch.layers(model))
+    kv_mode = options.get("kv_mode", "copy")
+    if spec.kind == "fixed":
+        return EarlyExit(arch, None, [spec.depth], kv_mode, fixed_depth=spec.depth)
+    if spec.kind == "confidence":
+        policy: ExitPolicy = ConfidencePolicy(spec.threshold, options.get("confidence_measure", "top1"))
+    elif spec.kind == "saturation":
+        policy = SaturationPolicy(spec.threshold)
+    elif spec.kind in ("classifier", "policy"):
+        policy = MLPPolicy(spec.kind, spec.path, spec.threshold, options.get("exit_action", 1))
+        policy.to(context.device)
+    else:
+        raise VariantSpecError(f"early_exit: nothing to build for {spec.kind}")
+    return EarlyExit(arch, policy, resolve_exit_depths(options.get("exit_layers"), n), kv_mode)
