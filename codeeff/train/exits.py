@@ -45,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--adapter-rank", type=int, default=32, help="exit adapter rank (0: full affine map)")
     parser.add_argument("--adapter-loss", choices=("next", "final"), default="final",
                         help="adapters mode: KL to the final layer's distribution (default) or next-token CE (LITE)")  # fmt: skip
+    parser.add_argument("--adapter-init", choices=("identity", "lstsq"), default="identity",
+                        help="adapters mode: start at the identity, or at the least-squares map to the last layer "
+                        "(--max-steps 0 then keeps the fit alone)")  # fmt: skip
+    parser.add_argument("--fit-blocks", type=int, default=32, help="lstsq: training blocks the map is fitted on")
     parser.add_argument("--threshold", type=float, default=0.9, help="confidence threshold written to variant.yaml")
 
 
@@ -148,7 +152,7 @@ def make_trainer(
 
 def set_trainable(model: nn.Module, mode: str, args: argparse.Namespace, depths: list[int] = ()) -> nn.Module:
     if mode == "adapters":
-        from codeeff.model_adapters.exit_adapters import ExitAdapters
+        from codeeff.model_adapters.early_exit.adapters import ExitAdapters
 
         return AdaptedModel(model, ExitAdapters(list(depths), model.config.hidden_size, args.adapter_rank))
     if mode == "full":
@@ -193,10 +197,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     model.train()
     trained = set_trainable(model, args.mode, args, depths)
     record.results["trainable_params"] = sum(p.numel() for p in trained.parameters() if p.requires_grad)
-    train_args = common.training_arguments(args)
-    dataset = corpus.BlockDataset(train_blocks)
-    trainer = make_trainer(trained, arch, weights, train_args, dataset, args.adapter_loss)
-    common.run_trainer(trainer, args, record)
+    fit_cost = (
+        _fit_adapters(args, model, arch, trained, train_blocks, depths, record) if args.mode == "adapters" else {}
+    )
+    if not (fit_cost and args.max_steps == 0):
+        train_args = common.training_arguments(args)
+        dataset = corpus.BlockDataset(train_blocks)
+        trainer = make_trainer(trained, arch, weights, train_args, dataset, args.adapter_loss)
+        common.run_trainer(trainer, args, record)
+    if fit_cost:  # the least-squares fit is part of what the variant cost to make
+        record.cost = {**record.cost, **fit_cost}
+        record.cost["wall_s"] = round(record.cost.get("wall_s", 0.0) + fit_cost["fit_s"], 2)
+        record.cost["steps"] = record.cost.get("steps", 0)
+        record.cost["tokens_seen"] = record.cost.get("tokens_seen", 0) + fit_cost["fit_tokens"]
     if args.mode == "adapters":
         return _finish_adapters(args, out, model, trained.adapters, arch, val_blocks, depths, before, record)
 
@@ -215,6 +228,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return record.__dict__
 
 
+def _fit_adapters(
+    args: argparse.Namespace,
+    model: nn.Module,
+    arch: Any,
+    trained: nn.Module,
+    train_blocks: torch.Tensor,
+    depths: list[int],
+    record: common.Record,
+) -> dict[str, Any]:
+    """``--adapter-init lstsq``: the closed-form fit (:mod:`codeeff.train.exit_fit`); {} for the identity start."""
+    if args.adapter_init != "lstsq":
+        return {}
+    import time
+
+    from codeeff.train.exit_fit import exit_pairs, fit_adapters
+
+    start = time.monotonic()
+    blocks = train_blocks[: args.fit_blocks]
+    pairs, final = exit_pairs(model, arch, blocks, depths)
+    record.results["fit_r2"] = fit_adapters(trained.adapters, pairs, final)
+    return {"fit_s": round(time.monotonic() - start, 2), "fit_tokens": int(blocks.numel())}
+
+
 def _finish_adapters(
     args: argparse.Namespace,
     out: Path,
@@ -227,7 +263,7 @@ def _finish_adapters(
     record: common.Record,
 ) -> dict[str, Any]:
     """Save the exit adapters alone (the backbone is unchanged) and a variant spec that reads them with BASE."""
-    from codeeff.model_adapters import exit_adapters
+    from codeeff.model_adapters.early_exit import adapters as exit_adapters
 
     model.eval()
     adapters.eval()
