@@ -171,12 +171,19 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
         runs["dense (fine-tuned)"] = _run_task(variant_model, None, work / "run_dense_tuned", args.limit, gen)
     prefill = _run_task(model, None, work / "run_prefill", args.limit, ["--gen_kwargs", "max_gen_toks=1"])
     classifier_file = (work / "policy_classifier" / "exit_classifier.pt").resolve()
+    exits_record = [work / "exits" / "training.json"] if exits_training else []
+
+    def cost_line(kind: str) -> list[str]:  # what the variant cost to make: its policy's record + the exits'
+        paths = [work / f"policy_{kind}" / "training.json", *exits_record]
+        return [f"training: {';'.join(str(p.resolve()) for p in paths if p.is_file())}"]
+
     for t in args.thresholds.split(";"):
-        spec = _spec(work, f"classifier_{t}", f"classifier:{classifier_file}:{t}", depths, adapter_lines)
+        extra = adapter_lines + cost_line("classifier")
+        spec = _spec(work, f"classifier_{t}", f"classifier:{classifier_file}:{t}", depths, extra)
         runs[f"classifier T={t}"] = _run_task(variant_model, spec, work / f"run_classifier_{t}", args.limit, gen)
     if rl is not None:
         policy_file = (work / "policy_rl" / "ppo_policy.pt").resolve()
-        spec = _spec(work, "rl", f"policy:{policy_file}:{args.rl_threshold}", depths, adapter_lines)
+        spec = _spec(work, "rl", f"policy:{policy_file}:{args.rl_threshold}", depths, adapter_lines + cost_line("rl"))
         runs[f"RL policy T={args.rl_threshold}"] = _run_task(variant_model, spec, work / "run_rl", args.limit, gen)
     for t in args.confidence.split(";"):
         spec = _spec(work, f"confidence_{t}", f"confidence:{t}", depths, [])

@@ -53,6 +53,7 @@ from codeeff.model_adapters.spec import (
     validate_against_config,
 )
 from codeeff.model_adapters.stats import GenerationWithStats
+from codeeff.model_adapters.training_cost import record_paths, training_cost
 from codeeff.model_adapters.transform import BuildContext
 from codeeff.model_adapters.variant import LoadedVariant
 
@@ -144,6 +145,10 @@ class CodeeffHFLM(HFLM):
     def __init__(self, pretrained: Any, spec: str | None = None, **kwargs: Any) -> None:
         variant_args, hf_args = _split_model_args(kwargs)
         variant = parse_variant(variant_args, spec_file=spec)
+        try:  # what the variant cost to make, read before the weights load so a bad path fails fast
+            self._training_cost = training_cost(record_paths(variant.values.get("training"), pretrained))
+        except ValueError as exc:
+            raise VariantSpecError(str(exc)) from None
         config = _load_config(pretrained, hf_args)
         spec_for_config(config)  # unsupported family -> clear error before the weights load
         validate_against_config(variant, config)
@@ -477,6 +482,7 @@ class CodeeffHFLM(HFLM):
                 "summary": self.variant.spec.summary(),
                 "source": self.variant.spec.source,
                 "transforms": self.variant.stack.describe(),
+                "training_cost": self._training_cost,
             },
             "figures": self._figures(totals),
             "exit_histogram": {str(k): v for k, v in sorted(totals.exit_depth_hist.items())},

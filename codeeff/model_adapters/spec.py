@@ -208,6 +208,7 @@ KEYS: dict[str, KeyDef] = {
     "factors": KeyDef("factorize", _as_str, "load saved factors (spec + safetensors) from this path"),
     # measurement (not part of the variant's identity)
     "energy": KeyDef("run", _choice("auto", "off"), "energy meter: auto (zeus if a sensor exists) | off", False),
+    "training": KeyDef("run", _as_str, "codeeff train record(s) of this variant (training.json; ';'-separated)", False),
     "keep_dense": KeyDef(
         "run", _as_bool, "keep the dense modules a transform replaced, so restore() works (default: freed)", False
     ),

@@ -288,6 +288,7 @@ def write_variant(
         f"exit_layers: [{', '.join(map(str, depths))}]",
         "kv_mode: copy",
     ]
-    if adapters is not None:
+    if adapters is not None:  # the backbone is the base model: the variant's training cost is this record
         lines += [f"exit_adapters: {adapters[0].resolve()}", f"exit_adapters_sha256: {adapters[1]}"]
+        lines.append(f"training: {(adapters[0].parent / common.RECORD_FILE).resolve()}")
     path.write_text("\n".join(lines) + "\n")

@@ -244,12 +244,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "outputs": {"policy": str(path), "variant": str(out / f"variant_{args.kind}.yaml")},
     }
     (out / "oracle.json").write_text(__import__("json").dumps(record.results["oracle"], indent=2) + "\n")
+    records = [(out / common.RECORD_FILE).resolve()]  # the variant's training cost: this record (+ the adapters')
     adapter_lines = ""
     if args.exit_adapters:
         adapter_lines = (
             f"exit_adapters: {Path(args.exit_adapters).resolve()}\n"
             f"exit_adapters_sha256: {record.data['exit_adapters']['sha256']}\n"
         )
+        beside = Path(args.exit_adapters).resolve().parent / common.RECORD_FILE
+        records += [beside] if beside.is_file() else []
+    adapter_lines += f"training: {';'.join(map(str, records))}\n"
     (out / f"variant_{args.kind}.yaml").write_text(
         f"name: {args.kind} exit policy\nearly_exit: {spec_value}\n"
         f"exit_layers: [{', '.join(map(str, train.depths))}]\nkv_mode: copy\n{adapter_lines}"
