@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rl-timesteps", type=int, default=0, help="PPO exit agent steps (0: no RL run)")
     parser.add_argument("--rl-threshold", type=float, default=0.9)
     parser.add_argument("--gen-toks", type=int, default=0, help="max_gen_toks override (0: the task's 64)")
+    parser.add_argument("--plot", help="write the Pareto plot (PNG) here")
     parser.add_argument("--artifacts", help="work dir of a previous run: reuse its trained files, only evaluate")
     parser.add_argument("--abaco-ratio", type=float, default=0.8)
     parser.add_argument("--abaco-steps", type=int, default=100)
@@ -219,11 +220,27 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
         "rl": rl[1] if rl else None,
         "data": record["data"],
         "oracle": record["results"]["oracle"],
+        "oracle_point": _oracle_point(model, record["results"]["oracle"]),
         "prefill_flops": prefill_flops,
         "runs": runs,
         "heldout_ok": not leak,
         "met_by": [n for n, r in runs.items() if r["meets_target"] and not n.startswith("dense")],
     }  # fmt: skip
+
+
+def _oracle_point(model: Path, oracle: dict[str, Any]) -> dict[str, Any]:
+    """The oracle's teacher-forced FLOPs ratio from its mean layers (matmul MACs of a layer and of the head, no
+    attention-over-context term): an upper bound, not a run."""
+    from transformers import AutoConfig
+
+    from codeeff.bench.train_plot import offline_flops_ratio
+
+    c = AutoConfig.from_pretrained(model)
+    d, heads = c.hidden_size, c.num_attention_heads
+    kv = getattr(c, "num_key_value_heads", heads) * (d // heads)
+    layer = 2 * d * d + 2 * d * kv + 3 * d * c.intermediate_size
+    ratio = offline_flops_ratio(oracle["mean_layers"], c.num_hidden_layers, layer, d * c.vocab_size)
+    return {"flops_ratio": round(ratio, 4), "mean_layers": oracle["mean_layers"], "note": "teacher-forced upper bound"}
 
 
 def _abaco(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
@@ -262,6 +279,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         report["exits"] = _exits(args, model, work)
     if "abaco" not in skip:
         report["abaco"] = _abaco(args, model, work)
+    if args.plot and "exits" in report:
+        from codeeff.bench.train_plot import plot
+
+        report["plot"] = str(plot(report, args.plot))
     report["summary"] = {
         "early_exit_targets_met_by": (report.get("exits") or {}).get("met_by"),
         "abaco_ppl_below_plain_svd": (report.get("abaco") or {}).get("abaco_below_svd"),
