@@ -16,8 +16,8 @@ ARTIFACTS = Path(__file__).parent / "artifacts" / "smollm2_exits"
 EXIT_LAYERS = [14, 18, 22, 26]
 THRESHOLD = 0.8
 SHA256 = {
-    "exit_adapters.safetensors": "",
-    "exit_classifier.pt": "",
+    "exit_adapters.safetensors": "c8177ba18d07fab66385d9aea1d39e659892b83430e0d1a567bf5d45ecf05c84",
+    "exit_classifier.pt": "b5faa55f596fd40b3e19d52e416ed8b0043dcf99e38e2ad19347007d8c0c34e3",
 }
 
 
