@@ -73,7 +73,7 @@ def _run_task(model: Path, variant: str | None, out: Path, limit: int, extra: li
     model_args = f"pretrained={model}" + (f",spec={variant}" if variant else "")
     argv = ["run", "--model", "codeeff-hf", "--model_args", model_args, "--tasks", TASK, "--limit", str(limit)]
     argv += ["--batch_size", "1", "--output_path", str(out), "--log_samples", *extra]
-    command, wall = _codeeff(argv, out.with_suffix(".log"))
+    command, wall = _codeeff(argv, out.parent / f"{out.name}.log")
     result_file = sorted(out.rglob("results_*.json"))[-1]
     results = json.loads(result_file.read_text())
     metrics = results["results"][TASK]

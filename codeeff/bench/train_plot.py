@@ -24,7 +24,7 @@ def plot(report: dict[str, Any], path: str | Path, metric: str = "rougeL") -> Pa
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     curve = sorted(
         ((r["flops_per_gen_token_ratio"], r[f"{metric}_ratio"], name.split("T=")[-1])
-         for name, r in runs.items() if name.startswith("classifier")),
+         for name, r in runs.items() if name.startswith("classifier") and r[f"{metric}_ratio"] is not None),
     )  # fmt: skip
     if curve:
         ax.plot([c[0] for c in curve], [c[1] for c in curve], "o-", label="trained exits + classifier (T)")
@@ -33,7 +33,7 @@ def plot(report: dict[str, Any], path: str | Path, metric: str = "rougeL") -> Pa
     markers = {"dense": "k*", "RL": "s", "untuned": "x"}  # run-name prefix -> marker
     for name, run in runs.items():
         for key, style in markers.items():
-            if name.startswith(key):
+            if name.startswith(key) and run[f"{metric}_ratio"] is not None:
                 ax.plot(run["flops_per_gen_token_ratio"], run[f"{metric}_ratio"], style, markersize=9, label=name)
     oracle = exits.get("oracle_point")
     if oracle:
