@@ -1,15 +1,20 @@
 """Training benchmark (issue 15): a trained early-exit variant and ABACO on the demo's SmolLM2-135M.
 
-(a) Early exit, exit-classifier path: ``codeeff train exit-policy --kind classifier`` at the seed's exits on held-out
-    PY150 rows, then ``codeeff run`` on ``py150_ctx30`` (``--limit`` documents, batch 1, KV copy fill) for the dense
-    model, the classifier at each threshold, and the untuned shared-head confidence exit. Targets: FLOPs per
-    generated token ≤ 0.80× dense at ≥ 0.90× dense ROUGE-L and CodeBLEU. FLOPs per *generated* token =
-    (run's flops_total − prefill FLOPs) / generated tokens, the prefill FLOPs measured by a dense run with
-    ``max_gen_toks=1`` over the same documents (prompts run at full depth in every variant). The oracle exit
-    (an upper bound: it needs the final prediction) is reported from the held-out observations (teacher-forced).
-    Decode speedup = dense decode_s / variant decode_s per generated token (wall clock; noisy on a shared machine).
-    ``--lite-steps N`` first trains the exits (LITE, ``norms`` mode) and puts the classifier on that model; the dense
-    baseline stays the original model.
+(a) Early exit. Exits first (``--exit-train``):
+    - ``adapters`` (default): per-exit adapters fitted in closed form on held-out PY150 rows, backbone frozen
+      (``codeeff train exits --mode adapters --adapter-init lstsq --max-steps 0``); the backbone is the original
+      model, so the dense baseline is the dense run of the same weights;
+    - ``lite``: LITE fine-tuning (``--lite-mode``, ``--lite-steps``); the backbone changes, so the dense run of the
+      fine-tuned model is measured too (the FLOPs baseline) besides the original (both quality ratios reported);
+    - ``none``: the untuned model.
+    Then the exit classifier and (``--rl-timesteps`` > 0) the PPO exit agent on those exits, and ``codeeff run`` on
+    ``py150_ctx30`` (``--limit`` documents, batch 1, KV copy fill) for: dense, the classifier at each threshold, the
+    RL policy, the untuned confidence exit. The oracle exit (an upper bound: it needs the final prediction) is the
+    teacher-forced figure from the held-out observations. Targets: FLOPs per generated token ≤ 0.80× dense (exit
+    checks and adapters included) at ≥ 0.90× the baseline's ROUGE-L and CodeBLEU. FLOPs per *generated* token =
+    (run's flops_total − prefill FLOPs) / generated tokens, the prefill FLOPs from a dense ``max_gen_toks=1`` run over
+    the same documents. Decode speedup = dense decode_s / variant decode_s per generated token (wall clock; noisy on a
+    shared machine). ``--artifacts DIR`` reuses a previous report's trained files and runs only the evaluations.
 (b) ABACO at CR ``--abaco-ratio`` of the MLP (gate, up, down): held-out perplexity of plain truncated SVD at the
     same ranks vs ABACO after ``--abaco-steps`` steps.
 Each step's command is in the JSON. Every document the runs evaluate has an id below the training rows.
@@ -40,9 +45,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=200, help="py150_ctx30 documents per run (default 200)")
     parser.add_argument("--train-rows", type=int, default=300, help="held-out rows for training")
     parser.add_argument("--positions", type=int, default=16384, help="observation positions for the classifier")
-    parser.add_argument("--thresholds", default="0.5;0.6;0.8;0.9;0.94", help="classifier thresholds")
+    parser.add_argument("--thresholds", default="0.6;0.8;0.9;0.94", help="classifier thresholds (the seed's T)")
     parser.add_argument("--confidence", default="0.9", help="untuned confidence-exit thresholds")
-    parser.add_argument("--lite-steps", type=int, default=0, help="LITE (norms mode) steps before the classifier")
+    parser.add_argument("--exits", default="14,18,22,26", help="exit depths ('seed' or a list)")
+    parser.add_argument("--exit-train", choices=("adapters", "lite", "none"), default="adapters")
+    parser.add_argument("--adapter-rank", type=int, default=0, help="adapters: rank (0 = full affine map)")
+    parser.add_argument("--fit-blocks", type=int, default=32, help="adapters: 256-token blocks of the fit")
+    parser.add_argument("--lite-steps", type=int, default=100, help="lite: optimizer steps")
+    parser.add_argument("--lite-mode", choices=("full", "lora", "norms"), default="full")
+    parser.add_argument("--rl-timesteps", type=int, default=0, help="PPO exit agent steps (0: no RL run)")
+    parser.add_argument("--rl-threshold", type=float, default=0.9)
+    parser.add_argument("--gen-toks", type=int, default=0, help="max_gen_toks override (0: the task's 64)")
+    parser.add_argument("--plot", help="write the Pareto plot (PNG) here")
+    parser.add_argument("--artifacts", help="work dir of a previous run: reuse its trained files, only evaluate")
     parser.add_argument("--abaco-ratio", type=float, default=0.8)
     parser.add_argument("--abaco-steps", type=int, default=100)
     parser.add_argument("--skip", default="", help="parts to skip: exits, abaco")
@@ -62,7 +77,7 @@ def _run_task(model: Path, variant: str | None, out: Path, limit: int, extra: li
     model_args = f"pretrained={model}" + (f",spec={variant}" if variant else "")
     argv = ["run", "--model", "codeeff-hf", "--model_args", model_args, "--tasks", TASK, "--limit", str(limit)]
     argv += ["--batch_size", "1", "--output_path", str(out), "--log_samples", *extra]
-    command, wall = _codeeff(argv, out.with_suffix(".log"))
+    command, wall = _codeeff(argv, out.parent / f"{out.name}.log")
     result_file = sorted(out.rglob("results_*.json"))[-1]
     results = json.loads(result_file.read_text())
     metrics = results["results"][TASK]
@@ -87,79 +102,149 @@ def _run_task(model: Path, variant: str | None, out: Path, limit: int, extra: li
     }
 
 
-def _lite(args: argparse.Namespace, model: Path, work: Path) -> tuple[Path, dict[str, Any]]:
-    out = work / "lite"
-    command, wall = _codeeff(
-        ["train", "--json", "exits", "--mode", "norms", "--model", str(model), "--out", str(out), "--exits", "seed",
-         "--max-steps", str(args.lite_steps), "--batch-size", "4", "--seq-len", "256", "--lr", "1e-3",
-         "--train-rows", str(args.train_rows), "--save-steps", "25", "--no-progress"],
-        work / "lite.log",
-    )  # fmt: skip
-    record = json.loads((out / "training.json").read_text())
-    summary = {"command": " ".join(command), "wall_s": round(wall, 1), "cost": record["cost"]}
-    summary["agreement_table"] = record["results"]["table"]
-    return out / "model", summary
+def _train_exits(args: argparse.Namespace, model: Path, work: Path) -> tuple[Path, list[str], dict[str, Any] | None]:
+    """The exits: (model the variants run on, extra spec lines, training summary)."""
+    out = work / "exits"
+    common = ["--model", str(model), "--out", str(out), "--exits", args.exits, "--train-rows", str(args.train_rows),
+              "--no-progress"]  # fmt: skip
+    if args.exit_train == "none":
+        return model, [], None
+    if args.exit_train == "adapters":
+        argv = ["--mode", "adapters", "--adapter-init", "lstsq", "--adapter-rank", str(args.adapter_rank),
+                "--max-steps", "0", "--seq-len", "256", "--fit-blocks", str(args.fit_blocks)]  # fmt: skip
+    else:
+        argv = ["--mode", args.lite_mode, "--max-steps", str(args.lite_steps), "--batch-size", "2", "--seq-len", "256",
+                "--lr", "5e-5" if args.lite_mode == "full" else "1e-3", "--save-steps", "25"]  # fmt: skip
+    record_file = out / "training.json"
+    command, wall = (["(reused)"], 0.0) if args.artifacts and record_file.is_file() else (
+        _codeeff(["train", "--json", "exits", *common, *argv], work / "exits.log"))  # fmt: skip
+    record = json.loads(record_file.read_text())
+    summary = {"command": " ".join(command), "wall_s": round(wall, 1), "cost": record["cost"],
+               "agreement_table": record["results"]["table"], "fit_r2": record["results"].get("fit_r2")}  # fmt: skip
+    if args.exit_train == "adapters":
+        outputs = record["results"]["outputs"]
+        lines = [
+            f"exit_adapters: {Path(outputs['exit_adapters']).resolve()}",
+            f"exit_adapters_sha256: {outputs['sha256']}",
+        ]
+        return model, lines, summary
+    return out / "model", [], summary
+
+
+def _train_policy(args: argparse.Namespace, kind: str, model: Path, adapter_lines: list[str], work: Path):
+    out = work / f"policy_{kind}"
+    argv = ["train", "--json", "exit-policy", "--kind", kind, "--model", str(model), "--out", str(out),
+            "--exits", args.exits, "--train-rows", str(args.train_rows), "--max-positions", str(args.positions),
+            "--seq-len", "256", "--no-progress"]  # fmt: skip
+    if adapter_lines:
+        argv += ["--exit-adapters", adapter_lines[0].split(": ", 1)[1]]
+    if kind == "rl":
+        argv += [
+            "--timesteps",
+            str(args.rl_timesteps),
+            "--obs-cache",
+            str(work / "policy_classifier" / "observations.pt"),
+        ]
+    record_file = out / "training.json"
+    if args.artifacts and record_file.is_file():
+        command, wall = ["(reused)"], 0.0
+    else:
+        command, wall = _codeeff(argv, work / f"policy_{kind}.log")
+    record = json.loads(record_file.read_text())
+    return record, {"command": " ".join(command), "wall_s": round(wall, 1), "cost": record["cost"],
+                    "offline_thresholds": record["results"]["thresholds"]}  # fmt: skip
+
+
+def _spec(work: Path, name: str, policy: str, depths: list[int], extra: list[str]) -> str:
+    spec = work / f"{name}.yaml"
+    spec.write_text("\n".join([f"early_exit: {policy}", f"exit_layers: [{', '.join(map(str, depths))}]",
+                                "kv_mode: copy", *extra]) + "\n")  # fmt: skip
+    return str(spec)
 
 
 def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
-    lite: dict[str, Any] | None = None
-    variant_model = model
-    if args.lite_steps > 0:
-        variant_model, lite = _lite(args, model, work)
-    policy_dir = work / "classifier"
-    train_cmd, train_wall = _codeeff(
-        ["train", "--json", "exit-policy", "--kind", "classifier", "--model", str(variant_model), "--out", str(policy_dir),
-         "--exits", "seed", "--train-rows", str(args.train_rows), "--max-positions", str(args.positions),
-         "--no-progress"],
-        work / "classifier.log",
-    )  # fmt: skip
-    record = json.loads((policy_dir / "training.json").read_text())
+    if args.artifacts:
+        work = Path(args.artifacts)
+    variant_model, adapter_lines, exits_training = _train_exits(args, model, work)
+    record, classifier = _train_policy(args, "classifier", variant_model, adapter_lines, work)
+    rl = _train_policy(args, "rl", variant_model, adapter_lines, work) if args.rl_timesteps > 0 else None
     heldout_from = record["data"]["heldout_from"]
     depths = record["results"]["exit_depths"]
-    runs: dict[str, Any] = {"dense": _run_task(model, None, work / "run_dense", args.limit)}
+    gen = ["--gen_kwargs", f"max_gen_toks={args.gen_toks}"] if args.gen_toks else []
+    runs: dict[str, Any] = {"dense": _run_task(model, None, work / "run_dense", args.limit, gen)}
+    if variant_model != model:  # LITE changed the backbone: its own dense run is the FLOPs baseline
+        runs["dense (fine-tuned)"] = _run_task(variant_model, None, work / "run_dense_tuned", args.limit, gen)
     prefill = _run_task(model, None, work / "run_prefill", args.limit, ["--gen_kwargs", "max_gen_toks=1"])
+    classifier_file = (work / "policy_classifier" / "exit_classifier.pt").resolve()
+    exits_record = [work / "exits" / "training.json"] if exits_training else []
+
+    def cost_line(kind: str) -> list[str]:  # what the variant cost to make: its policy's record + the exits'
+        paths = [work / f"policy_{kind}" / "training.json", *exits_record]
+        return [f"training: {';'.join(str(p.resolve()) for p in paths if p.is_file())}"]
+
+    for t in args.thresholds.split(";"):
+        extra = adapter_lines + cost_line("classifier")
+        spec = _spec(work, f"classifier_{t}", f"classifier:{classifier_file}:{t}", depths, extra)
+        runs[f"classifier T={t}"] = _run_task(variant_model, spec, work / f"run_classifier_{t}", args.limit, gen)
+    if rl is not None:
+        policy_file = (work / "policy_rl" / "ppo_policy.pt").resolve()
+        spec = _spec(work, "rl", f"policy:{policy_file}:{args.rl_threshold}", depths, adapter_lines + cost_line("rl"))
+        runs[f"RL policy T={args.rl_threshold}"] = _run_task(variant_model, spec, work / "run_rl", args.limit, gen)
+    for t in args.confidence.split(";"):
+        spec = _spec(work, f"confidence_{t}", f"confidence:{t}", depths, [])
+        runs[f"untuned confidence T={t}"] = _run_task(model, spec, work / f"run_confidence_{t}", args.limit, gen)
+    baseline = runs.get("dense (fine-tuned)", runs["dense"])
     # the max_gen_toks=1 run processes the prompts plus one generated token per document: remove that token
     per_token_dense = (runs["dense"]["flops_total"] - prefill["flops_total"]) / max(
         1.0, runs["dense"]["gen_tokens"] - prefill["gen_tokens"]
     )
     prefill_flops = prefill["flops_total"] - per_token_dense * prefill["gen_tokens"]
-    for t in args.thresholds.split(";"):
-        spec = work / f"classifier_{t}.yaml"
-        spec.write_text(
-            f"early_exit: classifier:{(policy_dir / 'exit_classifier.pt').resolve()}:{t}\n"
-            f"exit_layers: [{', '.join(map(str, depths))}]\nkv_mode: copy\n"
-        )
-        runs[f"classifier T={t}"] = _run_task(variant_model, str(spec), work / f"run_classifier_{t}", args.limit)
-    for t in args.confidence.split(";"):
-        spec = work / f"confidence_{t}.yaml"
-        spec.write_text(f"early_exit: confidence:{t}\nexit_layers: [{', '.join(map(str, depths))}]\nkv_mode: copy\n")
-        runs[f"untuned confidence T={t}"] = _run_task(model, str(spec), work / f"run_confidence_{t}", args.limit)
-    dense = runs["dense"]
-    dense_gen = (dense["flops_total"] - prefill_flops) / dense["gen_tokens"]
-    dense_decode = dense["decode_s"] / dense["gen_tokens"]
+    dense_gen = (baseline["flops_total"] - prefill_flops) / baseline["gen_tokens"]
+    dense_decode = baseline["decode_s"] / baseline["gen_tokens"]
     for run in runs.values():
-        gen = (run["flops_total"] - prefill_flops) / run["gen_tokens"]
-        run["flops_per_gen_token_ratio"] = round(gen / dense_gen, 4)
-        run["rougeL_ratio"] = round(run["rougeL"] / dense["rougeL"], 4) if dense["rougeL"] else None
-        run["codebleu_ratio"] = round(run["codebleu"] / dense["codebleu"], 4) if dense["codebleu"] else None
+        gen_flops = (run["flops_total"] - prefill_flops) / run["gen_tokens"]
+        run["flops_per_gen_token_ratio"] = round(gen_flops / dense_gen, 4)
+        for metric in ("rougeL", "codebleu"):
+            run[f"{metric}_ratio"] = round(run[metric] / baseline[metric], 4) if baseline[metric] else None
+            run[f"{metric}_ratio_vs_original"] = (
+                round(run[metric] / runs["dense"][metric], 4) if runs["dense"][metric] else None
+            )
         run["decode_speedup"] = round(dense_decode / (run["decode_s"] / run["gen_tokens"]), 3)
         run["meets_target"] = bool(
             run["flops_per_gen_token_ratio"] <= FLOPS_TARGET
-            and (run["rougeL_ratio"] or 0) >= QUALITY_TARGET
-            and (run["codebleu_ratio"] or 0) >= QUALITY_TARGET
+            and min(run["rougeL_ratio"] or 0, run["rougeL_ratio_vs_original"] or 0) >= QUALITY_TARGET
+            and min(run["codebleu_ratio"] or 0, run["codebleu_ratio_vs_original"] or 0) >= QUALITY_TARGET
         )
     leak = [n for n, r in runs.items() if r["max_doc_id"] >= heldout_from]
     return {
-        "lite": lite,
+        "exit_training": exits_training,
         "variant_model": str(variant_model),
-        "training": {"command": " ".join(train_cmd), "wall_s": round(train_wall, 1), "cost": record["cost"],
-                     "data": record["data"], "offline_thresholds": record["results"]["thresholds"]},
+        "exit_adapters": adapter_lines,
+        "classifier": classifier,
+        "rl": rl[1] if rl else None,
+        "data": record["data"],
         "oracle": record["results"]["oracle"],
+        "oracle_point": _oracle_point(model, record["results"]["oracle"]),
         "prefill_flops": prefill_flops,
         "runs": runs,
         "heldout_ok": not leak,
-        "met_by": [n for n, r in runs.items() if r["meets_target"] and n != "dense"],
+        "met_by": [n for n, r in runs.items() if r["meets_target"] and not n.startswith("dense")],
     }  # fmt: skip
+
+
+def _oracle_point(model: Path, oracle: dict[str, Any]) -> dict[str, Any]:
+    """The oracle's teacher-forced FLOPs ratio from its mean layers (matmul MACs of a layer and of the head, no
+    attention-over-context term): an upper bound, not a run."""
+    from transformers import AutoConfig
+
+    from codeeff.bench.train_plot import offline_flops_ratio
+
+    c = AutoConfig.from_pretrained(model)
+    d, heads = c.hidden_size, c.num_attention_heads
+    kv = getattr(c, "num_key_value_heads", heads) * (d // heads)
+    layer = 2 * d * d + 2 * d * kv + 3 * d * c.intermediate_size
+    ratio = offline_flops_ratio(oracle["mean_layers"], c.num_hidden_layers, layer, d * c.vocab_size)
+    return {"flops_ratio": round(ratio, 4), "mean_layers": oracle["mean_layers"], "note": "teacher-forced upper bound"}
 
 
 def _abaco(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
@@ -198,6 +283,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         report["exits"] = _exits(args, model, work)
     if "abaco" not in skip:
         report["abaco"] = _abaco(args, model, work)
+    if args.plot and "exits" in report:
+        from codeeff.bench.train_plot import plot
+
+        report["plot"] = str(plot(report, args.plot))
     report["summary"] = {
         "early_exit_targets_met_by": (report.get("exits") or {}).get("met_by"),
         "abaco_ppl_below_plain_svd": (report.get("abaco") or {}).get("abaco_below_svd"),

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeeff.demo import trained
+
 TRANSLATION_TASK = "gtranseval_java2python"
 COMPLETION_TASK = "codexglue_line_py150"
 
@@ -65,6 +67,15 @@ VARIANTS: tuple[Variant, ...] = (
         # 5.7, q,k,v,o at 90 % 9.9. Activation-aware scaling (ASVD) on the attention-score projections q,k is
         # nearly lossless (NLL 2.10 at 90 %, 2.18 at 50 %), so the demo halves q and k: 5 % of the parameters.
         "q and k projections replaced by activation-aware truncated-SVD factors with 50 % of their parameters",
+    ),
+    Variant(
+        "trained-exit",
+        trained.keys(),
+        # Shipped, not trained here: exit adapters fitted on held-out PY150 rows + an exit classifier on the adapted
+        # states (codeeff/demo/artifacts/smollm2_exits/RECIPE.md); sha256-checked before use. The classifier reads
+        # the hidden state (a 577x64 MLP), so a check costs ~0.1 % of the LM head a confidence check projects.
+        f"trained exit adapters + exit classifier (T={trained.THRESHOLD}) at layers "
+        f"{', '.join(map(str, trained.EXIT_LAYERS))}; backbone unchanged",
     ),
 )
 
@@ -197,6 +208,8 @@ def main(argv: list[str]) -> int:
 
         args.device = "cuda:0" if torch.cuda.is_available() else "cpu"
     variants = _selected_variants(args.variants)
+    if any(v.name == "trained-exit" for v in variants):
+        trained.verify()
     started = time.perf_counter()
     data_dir, model_dir = _check_inputs(args)
 

@@ -50,6 +50,7 @@ from codeeff.model_adapters.spec import (
     rejoin_comma_split,
     validate_against_config,
 )
+from codeeff.model_adapters.training_cost import record_paths, training_cost
 from codeeff.model_adapters.transform import BuildContext
 from codeeff.model_adapters.variant import LoadedVariant
 
@@ -124,6 +125,10 @@ class CodeeffHFLM(HFLM):
         install_once_per_run_filters()  # every path, a plain simple_evaluate too: per-batch truncation warnings
         variant_args, hf_args = _split_model_args(kwargs)
         variant = parse_variant(variant_args, spec_file=spec)
+        try:  # what the variant cost to make, read before the weights load so a bad path fails fast
+            self._training_cost = training_cost(record_paths(variant.values.get("training"), pretrained))
+        except ValueError as exc:
+            raise VariantSpecError(str(exc)) from None
         config = _load_config(pretrained, hf_args)
         spec_for_config(config)  # unsupported family -> clear error before the weights load
         validate_against_config(variant, config)
@@ -285,7 +290,9 @@ class CodeeffHFLM(HFLM):
 
     # ----- the record ----------------------------------------------------------------------------------------
     def efficiency_record(self) -> dict[str, Any]:
-        return self.accounting.efficiency_record()
+        record = self.accounting.efficiency_record()
+        record["variant"]["training_cost"] = self._training_cost
+        return record
 
     def get_model_info(self) -> dict:
         info = super().get_model_info()

@@ -189,6 +189,8 @@ KEYS: dict[str, KeyDef] = {
     "kv_mode": KeyDef("early_exit", _choice("copy", "recompute", "none"), "K/V of skipped layers"),
     "confidence_measure": KeyDef("early_exit", _choice("top1", "margin"), "softmax top-1 or top1-top2 margin"),
     "exit_action": KeyDef("early_exit", _as_int, "index of the 'exit' action in a policy's 2-way head (default 1)"),
+    "exit_adapters": KeyDef("early_exit", _as_str, "per-exit adapters file (codeeff train exits --mode adapters)"),
+    "exit_adapters_sha256": KeyDef("early_exit", _as_str, "expected sha256 of the exit_adapters file (checked)"),
     # attention bypass (model_adapters/bypass)
     "attn_bypass": KeyDef("attn_bypass", _layer_selector, "layer list | nose:N | cosine:N"),
     "bypass_mode": KeyDef("attn_bypass", _choice("identity", "seed2x", "blend"), "identity, seed2x or blend"),
@@ -207,6 +209,7 @@ KEYS: dict[str, KeyDef] = {
     "factors": KeyDef("factorize", _as_str, "load saved factors (spec + safetensors) from this path"),
     # measurement (not part of the variant's identity)
     "energy": KeyDef("run", _choice("auto", "off"), "energy meter: auto (zeus if a sensor exists) | off", False),
+    "training": KeyDef("run", _as_str, "codeeff train record(s) of this variant (training.json; ';'-separated)", False),
     "keep_dense": KeyDef(
         "run", _as_bool, "keep the dense modules a transform replaced, so restore() works (default: freed)", False
     ),
@@ -349,7 +352,7 @@ def _referenced_files(spec: VariantSpec) -> dict[str, str]:
     exit_value = spec.values.get("early_exit")
     if isinstance(exit_value, str) and exit_value.split(":", 1)[0] in ("classifier", "policy"):
         paths["early_exit"] = Path(parse_policy(exit_value).path or "")
-    for key in ("factors", "calib"):
+    for key in ("factors", "calib", "exit_adapters"):
         value = spec.values.get(key)
         if isinstance(value, str) and value and not value.startswith("task:"):
             paths[key] = Path(value).expanduser()

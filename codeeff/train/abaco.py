@@ -39,6 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     size.add_argument("--param-ratio", type=float, help="kept parameter fraction of each targeted matrix (CR)")
     parser.add_argument("--init", choices=["svd", "globalfact", "lora"], default="svd")
     parser.add_argument("--global-init", type=int, default=2, choices=[1, 2], help="GlobaL Fact G init method")
+    parser.add_argument(
+        "--gf-pretrain-steps",
+        type=int,
+        default=0,
+        help="globalfact: init pre-training steps (G and L_j fitted to the original matrices)",
+    )
+    parser.add_argument("--gf-pretrain-lr", type=float, default=1e-3)  # fmt: skip
     parser.add_argument("--decay", choices=["linear", "exp"], default="linear")
     parser.add_argument("--alpha0", type=float, default=1.0)
     parser.add_argument("--exp-base", type=float, default=2.0)
@@ -126,6 +133,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     dense_loss = common.mean_loss(model, val_blocks)
     plan = compute_plan(model, arch, spec)
+    if args.gf_pretrain_steps > 0:
+        if args.init != "globalfact":
+            raise ValueError("--gf-pretrain-steps applies to --init globalfact")
+        from codeeff.train.globalfact import pretrain
+
+        record.results["globalfact_pretrain"] = pretrain(plan, model, arch, args.gf_pretrain_steps, args.gf_pretrain_lr)
     svd = FactorizeTransform.from_plan(model, arch, spec, plan)
     svd.apply(model)
     start_loss = common.mean_loss(model, val_blocks)  # the init alone (plain SVD / GlobaL Fact, no training)
@@ -157,7 +170,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     record.results["trainable_params"] = sum(p.numel() for p in model.parameters() if p.requires_grad)
     trainer = Trainer(
         model=model,
-        args=common.training_arguments(args),
+        # GlobaL Fact's G is one tensor shared by every layer's factors: the Trainer's safetensors checkpoints
+        # refuse shared tensors, so a globalfact run has no checkpoints (and no --resume)
+        args=common.training_arguments(args, **({"save_strategy": "no"} if args.init == "globalfact" else {})),
         train_dataset=corpus.BlockDataset(train_blocks),
         callbacks=[Decay()],
     )
@@ -181,7 +196,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     final_loss = common.mean_loss(model, val_blocks)
     variant.restore()
     folder = save_factorized(variant, out / "factors", model)
-    (out / "variant.yaml").write_text(f"name: ABACO {args.init} {args.decay}\nfactors: {folder.resolve()}\n")
+    (out / "variant.yaml").write_text(
+        f"name: ABACO {args.init} {args.decay}\nfactors: {folder.resolve()}\n"
+        f"training: {(out / common.RECORD_FILE).resolve()}\n"  # the factors sit on the base model: cost named here
+    )
     described = variant.describe()
     record.results.update(
         {
@@ -195,7 +213,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "val_ppl_dense": math.exp(dense_loss),
             "val_ppl_init": math.exp(start_loss),
             "val_ppl_abaco": math.exp(final_loss),
-            "init_is": "plain truncated SVD" if args.init == "svd" else f"{args.init} init (untrained)",
+            "init_is": "plain truncated SVD"
+            if args.init == "svd"
+            else f"{args.init} init (untrained)"
+            + (f", GlobaL Fact pre-trained {args.gf_pretrain_steps} steps" if args.gf_pretrain_steps else ""),
             "outputs": {"factors": str(folder), "variant": str(out / "variant.yaml"), "base_model": args.model},
         }
     )

@@ -12,9 +12,15 @@ from codeeff.model_adapters.arch import ArchSpec
 
 @torch.no_grad()
 def exit_agreement(
-    model: nn.Module, arch: ArchSpec, blocks: torch.Tensor, depths: list[int], batch_size: int = 4
+    model: nn.Module,
+    arch: ArchSpec,
+    blocks: torch.Tensor,
+    depths: list[int],
+    batch_size: int = 4,
+    adapters: nn.Module | None = None,
 ) -> dict[str, Any]:
-    """Over every position of ``blocks``: agreement with the final top-1 and next-token accuracy, per exit depth."""
+    """Over every position of ``blocks``: agreement with the final top-1 and next-token accuracy, per exit depth
+    (exits read through ``adapters(h, depth)`` when given, as ``codeeff-hf`` does with ``exit_adapters``)."""
     was_training = model.training
     model.eval()
     agree = {d: 0 for d in depths}
@@ -29,7 +35,8 @@ def exit_agreement(
             positions += final.numel()
             correct["final"] += int((final == target).sum())
             for d in depths:
-                top1 = arch.head_logits(model, out.hidden_states[d][:, :-1]).argmax(-1)
+                h = out.hidden_states[d][:, :-1]
+                top1 = arch.head_logits(model, adapters(h, d) if adapters is not None else h).argmax(-1)
                 agree[d] += int((top1 == final).sum())
                 correct[d] += int((top1 == target).sum())
     finally:

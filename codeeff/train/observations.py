@@ -59,7 +59,10 @@ def collect(
     max_positions: int,
     seed: int,
     progress: bool = True,
+    adapters: nn.Module | None = None,
 ) -> Observations:
+    """Observations of ``blocks``; with per-exit ``adapters`` the stored state and the exit's top-1 are those of
+    ``adapters(h, depth)``, what ``codeeff-hf`` hands the policy and the shared head with ``exit_adapters``."""
     from tqdm.auto import tqdm
 
     model.eval()
@@ -73,7 +76,10 @@ def collect(
         n = block.numel()
         keep = torch.randperm(n, generator=generator)[: min(per_batch, n)].sort().values
         final_top1.append(out.logits.reshape(n, -1)[keep].argmax(-1))
-        states = torch.stack([out.hidden_states[d].reshape(n, -1)[keep] for d in depths], dim=1)  # [k, E, d]
+        raw = [out.hidden_states[d].reshape(n, -1)[keep] for d in depths]
+        if adapters is not None:
+            raw = [adapters(h, d) for h, d in zip(raw, depths, strict=True)]
+        states = torch.stack(raw, dim=1)  # [k, E, d]
         exit_top1.append(torch.stack([arch.head_logits(model, states[:, e]).argmax(-1) for e in range(len(depths))], 1))
         hidden.append(states.half())
     obs = Observations(torch.cat(hidden), torch.cat(exit_top1), torch.cat(final_top1), depths, len(arch.layers(model)))

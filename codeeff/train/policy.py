@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timesteps", type=int, default=20000, help="rl: PPO environment steps")
     parser.add_argument("--coeff", default="0.5,0.5,0.5,0.1", help="rl: reward α,β,γ,ε (seed PY150: 0.5,0.5,0.5)")
     parser.add_argument("--threshold", type=float, default=0.9, help="T written to the variant file")
+    parser.add_argument("--exit-adapters", help="per-exit adapters file (codeeff train exits --mode adapters)")
     parser.set_defaults(lr=1e-3, epochs=20.0, seq_len=128)
 
 
@@ -181,6 +182,15 @@ def gather(
     data = corpus.load_corpus(args.language, args.train_rows, args.val_rows, args.data_dir)
     model_record.update(data.record)
     settings = {"seq_len": args.seq_len, "max_blocks": args.max_blocks, "max_positions": args.max_positions}
+    adapters = None
+    if args.exit_adapters:
+        from codeeff.model_adapters.early_exit.adapters import load, sha256_file
+
+        adapters = load(args.exit_adapters, int(model.config.hidden_size))
+        missing = [d for d in depths if not adapters.has(d)]
+        if missing:
+            raise ValueError(f"--exit-adapters: no adapter for exit depth(s) {missing} (it has {adapters.depths})")
+        settings["exit_adapters_sha256"] = sha256_file(args.exit_adapters)
     key = observe.cache_key(args.model, depths, data.record, {**settings, "seed": args.seed})
     cache = Path(args.obs_cache) if args.obs_cache else out / "observations.pt"
     cached = observe.load(cache, key)
@@ -190,15 +200,19 @@ def gather(
         # enough blocks for 2× the sampled positions (all positions of every block would not fit in memory)
         cap = args.max_blocks or -(-2 * args.max_positions // args.seq_len)
         blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, cap)
-        train = observe.collect(model, arch, blocks, depths, args.max_positions, args.seed, not args.no_progress)
+        train = observe.collect(
+            model, arch, blocks, depths, args.max_positions, args.seed, not args.no_progress, adapters
+        )
         observe.save(cache, train, key)
     val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 8) if data.val else None
     val = (
-        observe.collect(model, arch, val_blocks, depths, args.max_positions, args.seed, False)
+        observe.collect(model, arch, val_blocks, depths, args.max_positions, args.seed, False, adapters)
         if val_blocks is not None
         else train
     )
     model_record["observation_cache"] = {"path": str(cache), "key": key, "reused": cached is not None}
+    if adapters is not None:
+        model_record["exit_adapters"] = {"path": str(args.exit_adapters), "sha256": settings["exit_adapters_sha256"]}
     return train, val
 
 
@@ -232,9 +246,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "outputs": {"policy": str(path), "variant": str(out / f"variant_{args.kind}.yaml")},
     }
     (out / "oracle.json").write_text(__import__("json").dumps(record.results["oracle"], indent=2) + "\n")
+    records = [(out / common.RECORD_FILE).resolve()]  # the variant's training cost: this record (+ the adapters')
+    adapter_lines = ""
+    if args.exit_adapters:
+        adapter_lines = (
+            f"exit_adapters: {Path(args.exit_adapters).resolve()}\n"
+            f"exit_adapters_sha256: {record.data['exit_adapters']['sha256']}\n"
+        )
+        beside = Path(args.exit_adapters).resolve().parent / common.RECORD_FILE
+        records += [beside] if beside.is_file() else []
+    adapter_lines += f"training: {';'.join(map(str, records))}\n"
     (out / f"variant_{args.kind}.yaml").write_text(
         f"name: {args.kind} exit policy\nearly_exit: {spec_value}\n"
-        f"exit_layers: [{', '.join(map(str, train.depths))}]\nkv_mode: copy\n"
+        f"exit_layers: [{', '.join(map(str, train.depths))}]\nkv_mode: copy\n{adapter_lines}"
     )
     record.cost = {
         "wall_s": round(trained - start, 2),

@@ -33,6 +33,8 @@ def test_variant_runs_through_codeeff_run(producer, tiny6, tmp_path, data_dir):
     transforms = [t["name"] for t in efficiency["variant"]["transforms"]]
     expected = {"exits": "early_exit", "bypass": "attn_bypass", "abaco": "factorize"}[producer]
     assert expected in transforms
+    cost = efficiency["variant"]["training_cost"]  # the training.json beside the model, or named by the spec
+    assert cost["parts"][0]["producer"] == producer and cost["tokens_seen"] > 0 and cost["wall_s"] > 0
     if producer == "exits":  # threshold 0: every generated token exits at the first exit
         assert (
             efficiency["figures"]["flops_per_token"]["value"] < efficiency["figures"]["flops_dense_per_token"]["value"]

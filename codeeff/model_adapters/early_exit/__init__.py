@@ -2,7 +2,7 @@
 
 Spec keys (see :mod:`codeeff.model_adapters.spec`): ``early_exit`` (the policy, :mod:`.policy_syntax`),
 ``exit_layers`` (candidate depths, :mod:`.schedule`), ``kv_mode`` (K/V of skipped layers, :mod:`.kv_fill`),
-``confidence_measure`` and ``exit_action`` (:mod:`.policies`).
+``confidence_measure`` and ``exit_action`` (:mod:`.policies`), ``exit_adapters`` (per-exit adapters, :mod:`.adapters`).
 
 Modules: :mod:`.builder` (``validate`` / ``build``), :mod:`.runtime` (the per-layer gates; :meth:`EarlyExit.exit_hidden`
 is the one place an exit's hidden state is handed to the model's shared final norm + LM head),

@@ -22,13 +22,19 @@ def validate(options: dict[str, Any], config: Any, arch: ArchSpec) -> None:
     n = arch.num_layers(config)
     if policy.kind == "none":
         return
+    if "exit_adapters_sha256" in options and "exit_adapters" not in options:
+        raise VariantSpecError("exit_adapters_sha256 needs exit_adapters")
     if policy.kind == "fixed":
         if policy.depth is None or not 1 <= policy.depth <= n:
             raise VariantSpecError(f"early_exit=fixed:{policy.depth}: depth must be in 1..{n} for this model")
         if "exit_layers" in options:
             raise VariantSpecError("exit_layers applies to dynamic policies, not to early_exit=fixed:L")
+        if "exit_adapters" in options and policy.depth < n:
+            _exit_adapters(options, [policy.depth], int(config.hidden_size))
         return
-    resolve_exit_depths(options.get("exit_layers"), n)
+    depths = resolve_exit_depths(options.get("exit_layers"), n)
+    if "exit_adapters" in options:
+        _exit_adapters(options, depths, int(config.hidden_size))
     lo, hi = (-1.0, 1.0) if policy.kind == "saturation" else (0.0, 1.0)
     if not lo <= float(policy.threshold) <= hi:
         raise VariantSpecError(f"early_exit: threshold {policy.threshold} outside [{lo}, {hi}] for {policy.kind}")
@@ -55,8 +61,12 @@ def build(options: dict[str, Any], model: nn.Module, arch: ArchSpec, context: Bu
     spec = parse_policy(options.get("early_exit", "none"))
     n = len(arch.layers(model))
     kv_mode = options.get("kv_mode", "copy")
+    adapters = None
+    if "exit_adapters" in options and not (spec.kind == "fixed" and spec.depth >= n):
+        depths = [spec.depth] if spec.kind == "fixed" else resolve_exit_depths(options.get("exit_layers"), n)
+        adapters = _exit_adapters(options, depths, int(model.config.hidden_size)).to(context.device)
     if spec.kind == "fixed":
-        return EarlyExit(arch, None, [spec.depth], kv_mode, fixed_depth=spec.depth)
+        return EarlyExit(arch, None, [spec.depth], kv_mode, fixed_depth=spec.depth, adapters=adapters)
     if spec.kind == "confidence":
         policy: ExitPolicy = ConfidencePolicy(spec.threshold, options.get("confidence_measure", "top1"))
     elif spec.kind == "saturation":
@@ -66,4 +76,18 @@ def build(options: dict[str, Any], model: nn.Module, arch: ArchSpec, context: Bu
         policy.to(context.device)
     else:
         raise VariantSpecError(f"early_exit: nothing to build for {spec.kind}")
-    return EarlyExit(arch, policy, resolve_exit_depths(options.get("exit_layers"), n), kv_mode)
+    return EarlyExit(arch, policy, resolve_exit_depths(options.get("exit_layers"), n), kv_mode, adapters=adapters)
+
+
+def _exit_adapters(options: dict[str, Any], depths: list[int], hidden_size: int) -> Any:
+    """The ``exit_adapters`` file, checked against its sha256, the hidden size and the exit depths."""
+    from codeeff.model_adapters.early_exit.adapters import load
+
+    try:
+        adapters = load(options["exit_adapters"], hidden_size, options.get("exit_adapters_sha256"))
+    except (FileNotFoundError, ValueError) as exc:
+        raise VariantSpecError(f"exit_adapters: {exc}") from None
+    missing = [d for d in depths if not adapters.has(d)]
+    if missing:
+        raise VariantSpecError(f"exit_adapters: no adapter for exit depth(s) {missing} (it has {adapters.depths})")
+    return adapters

@@ -92,6 +92,7 @@ class EarlyExit:
         exit_depths: list[int],
         kv_mode: str = "copy",
         fixed_depth: int | None = None,
+        adapters: nn.Module | None = None,
     ):
         self.arch = arch
         self.policy = policy
@@ -99,6 +100,7 @@ class EarlyExit:
         self._exit_set = frozenset(self.exit_depths)
         self.kv_mode = kv_mode
         self.fixed_depth = fixed_depth
+        self.adapters = adapters  # per-exit adapters (early_exit/adapters.py) applied in exit_hidden
         self.model: nn.Module | None = None
         self._layers: list[nn.Module] = []
         self._layers_patched: list[nn.Module] = []
@@ -138,6 +140,8 @@ class EarlyExit:
         self._handle = decoder.register_forward_pre_hook(self._on_step, with_kwargs=True)
         if self.policy is not None:
             self.check_flops_per_row = self.policy.check_flops(CostModel(model, self.arch).head_check_flops())
+            if self.adapters is not None:  # every checked row goes through its exit's adapter first
+                self.check_flops_per_row += self.adapters.flops_per_row()
             if getattr(self.policy, "computes_head_logits", False):
                 self._head = self.arch.lm_head(model)
                 self._head.forward = self._make_head_gate(self._head.forward)
@@ -167,6 +171,8 @@ class EarlyExit:
         else:
             out.update(self.policy.describe())
             out["exit_depths"] = self.exit_depths
+            if self.adapters is not None:
+                out["exit_adapters"] = {"rank": self.adapters.rank, "flops_per_row": self.adapters.flops_per_row()}
             out["batch_semantics"] = "batch size 1 only" if self.kv_mode == "recompute" else "freeze"
             out["loglikelihood"] = "simulated (exits computed from all hidden states of one full pass)"
             if self._head is not None or getattr(self.policy, "computes_head_logits", False):
@@ -305,9 +311,14 @@ class EarlyExit:
 
         Every exit goes through here: the rows a policy checks (``[rows, d]``, what it decides on and, for those that
         exit, their frozen state), a fixed-depth exit (``[B, T, d]``) and the simulated loglikelihood exits. The
-        shared tail needs no change of the state, so it is returned as is.
+        shared tail needs no change of the state, so it is returned as is — unless per-exit adapters are loaded
+        (``exit_adapters``): then ``hidden + adapter_depth(hidden)``. The adapted state is what the policy decides
+        on, what the shared tail reads and what fills the skipped layers' K/V (``kv_mode=copy``).
         """
-        return hidden
+        if self.adapters is None or not self.adapters.has(depth):
+            return hidden
+        param = next(self.adapters.parameters())
+        return self.adapters(hidden.to(param.dtype), depth).to(hidden.dtype)
 
     # --- K/V of skipped layers ---
     def _skip(self, idx: int, layer: nn.Module, hidden: torch.Tensor, kwargs: dict, step: _Step, cache: Any) -> None:

@@ -1,0 +1,47 @@
+"""The demo's trained variant: exit adapters + an exit classifier for SmolLM2-135M-Instruct, shipped as small files.
+
+``artifacts/smollm2_exits/`` holds what ``codeeff train`` produced for the demo model (recipe in its ``RECIPE.md``):
+``exit_adapters.safetensors`` (one affine map per exit, fitted in closed form on held-out PY150 rows; the backbone is
+unchanged) and ``exit_classifier.pt`` (the exit classifier on the adapted exit states). Both files are checked
+against the sha256 below before the demo uses them; codeeff-hf checks the adapters' hash again when it loads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+ARTIFACTS = Path(__file__).parent / "artifacts" / "smollm2_exits"
+EXIT_LAYERS = [14, 18, 22, 26]
+THRESHOLD = 0.8
+SHA256 = {
+    "exit_adapters.safetensors": "c8177ba18d07fab66385d9aea1d39e659892b83430e0d1a567bf5d45ecf05c84",
+    "exit_classifier.pt": "b5faa55f596fd40b3e19d52e416ed8b0043dcf99e38e2ad19347007d8c0c34e3",
+}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def verify() -> None:
+    """Every shipped file exists and has its recorded sha256; one clear error otherwise."""
+    for name, expected in SHA256.items():
+        path = ARTIFACTS / name
+        if not path.is_file():
+            raise SystemExit(f"demo: trained-exit artifact missing: {path}")
+        got = _sha256(path)
+        if got != expected:
+            raise SystemExit(f"demo: {path} has sha256 {got}, expected {expected} (re-create it with its RECIPE.md)")
+
+
+def keys() -> dict[str, Any]:
+    """The codeeff-hf keys of the trained variant."""
+    return {
+        "early_exit": f"classifier:{ARTIFACTS / 'exit_classifier.pt'}:{THRESHOLD}",
+        "exit_layers": EXIT_LAYERS,
+        "exit_adapters": str(ARTIFACTS / "exit_adapters.safetensors"),
+        "exit_adapters_sha256": SHA256["exit_adapters.safetensors"],
+        "kv_mode": "copy",
+    }
