@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from codeeff.rescore.engine import rescore
 from codeeff.tasks import tasks_dir
+
+pytestmark = pytest.mark.slow
 
 TASKS = [
     "codexglue_line_py150",

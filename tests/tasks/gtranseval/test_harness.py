@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from codeeff.formats.gtranseval import detokenize
 
 
@@ -42,6 +44,7 @@ def test_python_references_and_model_style_variants(problems, run_candidate):
     assert "unsupported return type tuple" in outcomes[6]["failure"]
 
 
+@pytest.mark.slow
 def test_javascript_java_cpp_references_and_typings(problems, run_candidate):
     intersperse = problems[129]
     java_array_typing = (
