@@ -208,10 +208,10 @@ def main(argv: list[str]) -> int:
 
         args.device = "cuda:0" if torch.cuda.is_available() else "cpu"
     variants = _selected_variants(args.variants)
-    if any(v.name == "trained-exit" for v in variants):
-        trained.verify()
     started = time.perf_counter()
     data_dir, model_dir = _check_inputs(args)
+    if any(v.name == "trained-exit" for v in variants):
+        trained.verify(model_dir)
 
     from lm_eval.tasks import TaskManager
 

@@ -9,12 +9,15 @@ against the sha256 below before the demo uses them; codeeff-hf checks the adapte
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "smollm2_exits"
 EXIT_LAYERS = [14, 18, 22, 26]
 THRESHOLD = 0.8
+# The model the artifacts were fitted on (SmolLM2-135M-Instruct): its config must match before they are used.
+FITTED_ON = {"hidden_size": 576, "num_hidden_layers": 30}
 SHA256 = {
     "exit_adapters.safetensors": "c8177ba18d07fab66385d9aea1d39e659892b83430e0d1a567bf5d45ecf05c84",
     "exit_classifier.pt": "b5faa55f596fd40b3e19d52e416ed8b0043dcf99e38e2ad19347007d8c0c34e3",
@@ -25,8 +28,17 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def verify() -> None:
-    """Every shipped file exists and has its recorded sha256; one clear error otherwise."""
+def verify(model_dir: Path) -> None:
+    """Every shipped file exists and has its recorded sha256, and ``model_dir`` is the shape of the model they were
+    fitted on; one clear error otherwise (before any model loads)."""
+    config_path = Path(model_dir) / "config.json"
+    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    mismatched = {key: config.get(key) for key, value in FITTED_ON.items() if config.get(key) != value}
+    if mismatched:
+        raise SystemExit(
+            f"demo: the trained-exit artifacts were fitted on SmolLM2-135M-Instruct ({FITTED_ON}); {model_dir} has "
+            f"{mismatched}. Leave trained-exit out of --variants for another model."
+        )
     for name, expected in SHA256.items():
         path = ARTIFACTS / name
         if not path.is_file():

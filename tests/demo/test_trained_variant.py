@@ -1,5 +1,6 @@
 """The demo's trained-exit variant: shipped files match their sha256 and form a valid codeeff-hf variant."""
 
+import json
 import shutil
 
 import pytest
@@ -8,11 +9,16 @@ import torch
 from codeeff.demo import trained
 
 
-def test_shipped_files_match_their_hashes_and_load():
+def _config_dir(tmp_path, hidden_size: int, layers: int):
+    (tmp_path / "config.json").write_text(json.dumps({"hidden_size": hidden_size, "num_hidden_layers": layers}))
+    return tmp_path
+
+
+def test_shipped_files_match_their_hashes_and_load(tmp_path):
     from codeeff.model_adapters.early_exit.adapters import load
     from codeeff.model_adapters.early_exit.policies import load_exit_mlp
 
-    trained.verify()
+    trained.verify(_config_dir(tmp_path, 576, 30))
     adapters = load(trained.ARTIFACTS / "exit_adapters.safetensors", 576, trained.SHA256["exit_adapters.safetensors"])
     assert adapters.depths == trained.EXIT_LAYERS
     net = load_exit_mlp(str(trained.ARTIFACTS / "exit_classifier.pt"))
@@ -26,8 +32,15 @@ def test_a_changed_file_is_refused(tmp_path, monkeypatch):
     with open(copy / "exit_classifier.pt", "ab") as fh:
         fh.write(b"\0")
     monkeypatch.setattr(trained, "ARTIFACTS", copy)
+    (tmp_path / "model").mkdir()
+    model_dir = _config_dir(tmp_path / "model", 576, 30)
     with pytest.raises(SystemExit, match="exit_classifier.pt has sha256"):
-        trained.verify()
+        trained.verify(model_dir)
+
+
+def test_another_model_shape_is_refused_before_loading(tmp_path):
+    with pytest.raises(SystemExit, match="fitted on SmolLM2-135M-Instruct.*hidden_size"):
+        trained.verify(_config_dir(tmp_path, 32, 30))
 
 
 def test_keys_are_a_valid_variant_for_the_demo_model_config():
