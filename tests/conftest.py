@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -30,3 +31,18 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     from codeeff.model_adapters.tiny import save_tiny_model
 
     return save_tiny_model(tmp_path_factory.mktemp("tiny-llama"), "llama")
+
+
+# CodeXGLUE line-completion dev rows (tests/metrics and tests/formats read them).
+DEV_FOLDERS = {"python": "py150", "java": "javaCorpus"}
+
+
+def read_dev_rows(data_dir: Path, language: str) -> list[dict]:
+    path = data_dir / "codexglue" / "unixcoder_line_dev" / DEV_FOLDERS[language] / "dev.json"
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+@pytest.fixture(scope="session")
+def dev_rows(data_dir):
+    return {lang: read_dev_rows(data_dir, lang) for lang in DEV_FOLDERS}

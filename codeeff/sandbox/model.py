@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from codeeff.contracts import execution
 from codeeff.contracts.languages import LANGUAGES
 
 # Exit codes of the generated test programs: the task harnesses write programs that exit with these.
@@ -33,17 +34,17 @@ class SandboxUnavailableError(RuntimeError):
 class Status(str, enum.Enum):
     """Outcome classes. ``sandbox_error`` is the harness's fault and must never be counted against a model."""
 
-    PASSED = "passed"
-    FAILED = "failed"
-    COMPILE_ERROR = "compile_error"
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    CPU_LIMIT = "cpu_limit"
-    MEMORY = "memory"
-    OUTPUT_LIMIT = "output_limit"
-    FILE_SIZE = "file_size"
-    KILLED = "killed"  # always reported with the signal: str(result.status_label) == "killed:SIGSEGV"
-    SANDBOX_ERROR = "sandbox_error"
+    PASSED = execution.PASSED
+    FAILED = execution.FAILED
+    COMPILE_ERROR = execution.COMPILE_ERROR
+    RUNTIME_ERROR = execution.RUNTIME_ERROR
+    TIMEOUT = execution.TIMEOUT
+    CPU_LIMIT = execution.CPU_LIMIT
+    MEMORY = execution.MEMORY
+    OUTPUT_LIMIT = execution.OUTPUT_LIMIT
+    FILE_SIZE = execution.FILE_SIZE
+    KILLED = execution.KILLED  # always reported with the signal: str(result.status_label) == "killed:SIGSEGV"
+    SANDBOX_ERROR = execution.SANDBOX_ERROR
 
     def __str__(self) -> str:
         return self.value
