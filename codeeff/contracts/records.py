@@ -74,3 +74,9 @@ EXTRA_FIGURE_PREFIX = "eff_"
 DELTA_PREFIX = "delta_"
 BASELINE_COLUMN = "baseline"
 STDERR_SUFFIX = "_stderr"
+
+# The headline columns of a short summary table (the demo prints it); every other figure stays in the full CSV.
+HEADLINE_COLUMNS: tuple[str, ...] = (
+    "task", "variant", "ca", "codebleu", "bleu_cxg", "edit_similarity", "exact_match_cxg", "compression_ratio",
+    "flops_per_token", "layers_per_token", "tokens_per_s", "latency_s_mean",
+)  # fmt: skip

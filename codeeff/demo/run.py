@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeeff.contracts.records import HEADLINE_COLUMNS
 from codeeff.demo import trained
 
 TRANSLATION_TASK = "gtranseval_java2python"
@@ -185,18 +186,12 @@ def _headline(results: dict, task: str) -> str:
     return ", ".join(shown)
 
 
-SUMMARY_COLUMNS = (
-    "task", "variant", "ca", "codebleu", "bleu_cxg", "edit_similarity", "exact_match_cxg", "compression_ratio",
-    "flops_per_token", "layers_per_token", "tokens_per_s", "latency_s_mean",
-)  # fmt: skip
-
-
 def summary_table(csv_path: Path) -> str:
     """The headline columns of the demo leaderboard (the full table is in the CSV and its Markdown)."""
     import pandas as pd
 
     frame = pd.read_csv(csv_path)
-    columns = [c for c in SUMMARY_COLUMNS if c in frame.columns]
+    columns = [c for c in HEADLINE_COLUMNS if c in frame.columns]
     shown = frame[columns].astype(object).where(frame[columns].notna(), None)  # empty cells, not "nan"
     return shown.to_markdown(index=False, floatfmt=".4g", missingval="")
 
