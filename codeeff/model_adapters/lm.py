@@ -42,6 +42,7 @@ from codeeff.messages import install_once_per_run_filters
 from codeeff.model_adapters.arch import spec_for_config
 from codeeff.model_adapters.measure.accounting import MIXED_TASKS, RunAccounting
 from codeeff.model_adapters.measure.efficiency_record import RunTotals
+from codeeff.model_adapters.measure.training_cost import record_paths, training_cost
 from codeeff.model_adapters.spec import (
     KEYS,
     VariantSpec,
@@ -50,7 +51,6 @@ from codeeff.model_adapters.spec import (
     rejoin_comma_split,
     validate_against_config,
 )
-from codeeff.model_adapters.training_cost import record_paths, training_cost
 from codeeff.model_adapters.transform import BuildContext
 from codeeff.model_adapters.variant import LoadedVariant
 
@@ -163,7 +163,9 @@ class CodeeffHFLM(HFLM):
         self.variant = LoadedVariant(model, variant, context)
         if not variant.values.get("keep_dense", False):  # memory figures then count the variant's own weights only
             self.variant.release_originals()
-        self.accounting = RunAccounting(self.variant, self.device, variant.values.get("energy", "auto"))
+        self.accounting = RunAccounting(
+            self.variant, self.device, variant.values.get("energy", "auto"), training_cost=self._training_cost
+        )
         self._probing = False
         self._kv_none = self.variant.generates_without_cache
 
@@ -290,9 +292,7 @@ class CodeeffHFLM(HFLM):
 
     # ----- the record ----------------------------------------------------------------------------------------
     def efficiency_record(self) -> dict[str, Any]:
-        record = self.accounting.efficiency_record()
-        record["variant"]["training_cost"] = self._training_cost
-        return record
+        return self.accounting.efficiency_record()
 
     def get_model_info(self) -> dict:
         info = super().get_model_info()

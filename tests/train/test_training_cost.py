@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from codeeff.model_adapters.training_cost import record_paths, training_cost
+from codeeff.model_adapters.measure.training_cost import record_paths, training_cost
 
 
 def _record(path, producer, wall, tokens, steps=0):

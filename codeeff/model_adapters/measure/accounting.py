@@ -55,8 +55,15 @@ def generated_lengths(out: torch.Tensor, context_len: int, stop_ids: set[int]) -
 class RunAccounting:
     """The meters, the execution recorder and the totals of one loaded variant."""
 
-    def __init__(self, variant: LoadedVariant, device: torch.device, energy_mode: str = "auto") -> None:
+    def __init__(
+        self,
+        variant: LoadedVariant,
+        device: torch.device,
+        energy_mode: str = "auto",
+        training_cost: dict[str, Any] | None = None,
+    ) -> None:
         self.variant = variant
+        self.training_cost = training_cost  # what the variant cost to make (measure.training_cost), or None
         self.device = device
         self.recorder = ExecutionRecorder(variant.model, variant.num_layers, variant.early_exit)
         self.memory = PeakMemory(device)
@@ -282,6 +289,7 @@ class RunAccounting:
                 "summary": self.variant.spec.summary(),
                 "source": self.variant.spec.source,
                 "transforms": self.variant.stack.describe(),
+                "training_cost": self.training_cost,
             },
             "figures": self._figures(totals),
             "exit_histogram": {str(k): v for k, v in sorted(totals.exit_depth_hist.items())},
