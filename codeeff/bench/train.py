@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -48,14 +49,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thresholds", default="0.6;0.8;0.9;0.94", help="classifier thresholds (the seed's T)")
     parser.add_argument("--confidence", default="0.9", help="untuned confidence-exit thresholds")
     parser.add_argument("--exits", default="14,18,22,26", help="exit depths ('seed' or a list)")
-    parser.add_argument("--exit-train", choices=("adapters", "lite", "none"), default="adapters")
+    parser.add_argument("--exit-train", choices=("adapters", "lite", "lite-adapters", "none"), default="adapters")
     parser.add_argument("--adapter-rank", type=int, default=0, help="adapters: rank (0 = full affine map)")
     parser.add_argument("--fit-blocks", type=int, default=32, help="adapters: 256-token blocks of the fit")
     parser.add_argument("--lite-steps", type=int, default=100, help="lite: optimizer steps")
     parser.add_argument("--lite-mode", choices=("full", "lora", "norms"), default="full")
+    parser.add_argument(
+        "--lite-lr", type=float, default=None, help="lite: learning rate (default 5e-5 full, 1e-3 else)"
+    )
+    parser.add_argument("--lite-batch", type=int, default=2, help="lite: 256-token blocks per step")
+    parser.add_argument("--lite-weights", default=None, help="lite: loss weights, one per exit + final (default LITE)")
+    parser.add_argument(
+        "--lite-val-rows", type=int, default=50, help="lite: validation rows (before the training rows)"
+    )
+    parser.add_argument("--autocast", choices=("none", "bf16"), default="none", help="lite: bf16 autocast")
     parser.add_argument("--rl-timesteps", type=int, default=0, help="PPO exit agent steps (0: no RL run)")
     parser.add_argument("--rl-threshold", type=float, default=0.9)
     parser.add_argument("--gen-toks", type=int, default=0, help="max_gen_toks override (0: the task's 64)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="evaluation runs at a time (each with cpu_count/jobs torch threads; decode speedups are "
+                        "then taken under that sharing)")  # fmt: skip
     parser.add_argument("--plot", help="write the Pareto plot (PNG) here")
     parser.add_argument("--artifacts", help="work dir of a previous run: reuse its trained files, only evaluate")
     parser.add_argument("--abaco-ratio", type=float, default=0.8)
@@ -63,21 +76,60 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip", default="", help="parts to skip: exits, abaco")
 
 
-def _codeeff(args: list[str], log: Path) -> tuple[list[str], float]:
+def _codeeff(args: list[str], log: Path, threads: int | None = None) -> tuple[list[str], float]:
     command = [sys.executable, "-m", "codeeff", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)} if threads else None
     start = time.monotonic()
     with open(log, "w") as fh:
-        done = subprocess.run(command, stdout=fh, stderr=subprocess.STDOUT)
+        done = subprocess.run(command, stdout=fh, stderr=subprocess.STDOUT, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}); see {log}")
     return command, time.monotonic() - start
 
 
-def _run_task(model: Path, variant: str | None, out: Path, limit: int, extra: list[str] = ()) -> dict[str, Any]:
+def _run_all(
+    jobs: dict[str, tuple[Path, str | None, Path, list[str]]], limit: int, reuse: bool, parallel: int
+) -> dict[str, dict[str, Any]]:
+    """Every run of ``jobs``, ``parallel`` at a time, each then with ``cpu_count // parallel`` torch threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads = max(1, (os.cpu_count() or 1) // parallel) if parallel > 1 else None
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        futures = {
+            name: pool.submit(_run_task, model, spec, out, limit, extra, reuse, threads)
+            for name, (model, spec, out, extra) in jobs.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _run_task(
+    model: Path,
+    variant: str | None,
+    out: Path,
+    limit: int,
+    extra: list[str] = (),
+    reuse: bool = False,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """One ``codeeff run`` of the task; with ``reuse`` a finished run of the same command (and the same variant file
+    text) in ``out`` is read back instead of run again, so an interrupted benchmark resumes."""
     model_args = f"pretrained={model}" + (f",spec={variant}" if variant else "")
     argv = ["run", "--model", "codeeff-hf", "--model_args", model_args, "--tasks", TASK, "--limit", str(limit)]
     argv += ["--batch_size", "1", "--output_path", str(out), "--log_samples", *extra]
-    command, wall = _codeeff(argv, out.parent / f"{out.name}.log")
+    stamp_file = out.parent / f"{out.name}.done.json"
+    stamp = {"argv": argv, "variant": Path(variant).read_text() if variant else None}
+    if reuse and stamp_file.is_file() and json.loads(stamp_file.read_text()).get("stamp") == stamp:
+        done = json.loads(stamp_file.read_text())
+        command, wall, threads = done["command"], done["wall_s"], done.get("threads")
+    else:
+        if out.exists():  # a run that did not finish, or of another command: start it again
+            import shutil
+
+            shutil.rmtree(out)
+        command, wall = _codeeff(argv, out.parent / f"{out.name}.log", threads)
+        stamp_file.write_text(
+            json.dumps({"stamp": stamp, "command": command, "wall_s": wall, "threads": threads}) + "\n"
+        )
     result_file = sorted(out.rglob("results_*.json"))[-1]
     results = json.loads(result_file.read_text())
     metrics = results["results"][TASK]
@@ -91,6 +143,7 @@ def _run_task(model: Path, variant: str | None, out: Path, limit: int, extra: li
     return {
         "command": " ".join(command),
         "wall_s": round(wall, 1),
+        "omp_threads": threads,
         "rougeL": metrics.get("rougeL,none"),
         "codebleu": metrics.get("codebleu,none"),
         "flops_total": value("flops_total"),
@@ -102,33 +155,49 @@ def _run_task(model: Path, variant: str | None, out: Path, limit: int, extra: li
     }
 
 
-def _train_exits(args: argparse.Namespace, model: Path, work: Path) -> tuple[Path, list[str], dict[str, Any] | None]:
-    """The exits: (model the variants run on, extra spec lines, training summary)."""
-    out = work / "exits"
+def _train_step(args: argparse.Namespace, model: Path, out: Path, argv: list[str]) -> dict[str, Any]:
+    """One ``codeeff train exits`` run into ``out`` (reused with ``--artifacts`` when its record exists)."""
     common = ["--model", str(model), "--out", str(out), "--exits", args.exits, "--train-rows", str(args.train_rows),
               "--no-progress"]  # fmt: skip
-    if args.exit_train == "none":
-        return model, [], None
-    if args.exit_train == "adapters":
-        argv = ["--mode", "adapters", "--adapter-init", "lstsq", "--adapter-rank", str(args.adapter_rank),
-                "--max-steps", "0", "--seq-len", "256", "--fit-blocks", str(args.fit_blocks)]  # fmt: skip
-    else:
-        argv = ["--mode", args.lite_mode, "--max-steps", str(args.lite_steps), "--batch-size", "2", "--seq-len", "256",
-                "--lr", "5e-5" if args.lite_mode == "full" else "1e-3", "--save-steps", "25"]  # fmt: skip
     record_file = out / "training.json"
     command, wall = (["(reused)"], 0.0) if args.artifacts and record_file.is_file() else (
-        _codeeff(["train", "--json", "exits", *common, *argv], work / "exits.log"))  # fmt: skip
+        _codeeff(["train", "--json", "exits", *common, *argv], out.parent / f"{out.name}.log"))  # fmt: skip
     record = json.loads(record_file.read_text())
-    summary = {"command": " ".join(command), "wall_s": round(wall, 1), "cost": record["cost"],
-               "agreement_table": record["results"]["table"], "fit_r2": record["results"].get("fit_r2")}  # fmt: skip
-    if args.exit_train == "adapters":
-        outputs = record["results"]["outputs"]
+    return {"command": " ".join(command), "args": record["args"], "wall_s": round(wall, 1), "cost": record["cost"],
+            "agreement_table": record["results"]["table"], "fit_r2": record["results"].get("fit_r2"),
+            "record": str(record_file), "outputs": record["results"]["outputs"]}  # fmt: skip
+
+
+def _train_exits(args: argparse.Namespace, model: Path, work: Path) -> tuple[Path, list[str], list[dict[str, Any]]]:
+    """The exits: (model the variants run on, extra spec lines, one summary per training step).
+
+    ``lite-adapters``: LITE first, then the closed-form exit adapters fitted on the fine-tuned model."""
+    steps: list[dict[str, Any]] = []
+    if args.exit_train == "none":
+        return model, [], steps
+    if args.exit_train in ("lite", "lite-adapters"):
+        lr = args.lite_lr if args.lite_lr is not None else 5e-5 if args.lite_mode == "full" else 1e-3
+        argv = ["--mode", args.lite_mode, "--max-steps", str(args.lite_steps), "--batch-size", str(args.lite_batch),
+                "--seq-len", "256", "--lr", str(lr), "--save-steps", "25", "--val-rows", str(args.lite_val_rows),
+                "--autocast", args.autocast]  # fmt: skip
+        if args.lite_weights:
+            argv += ["--weights", args.lite_weights]
+        steps.append(_train_step(args, model, work / "exits", argv))
+        model = work / "exits" / "model"
+    if args.exit_train in ("adapters", "lite-adapters"):
+        argv = ["--mode", "adapters", "--adapter-init", "lstsq", "--adapter-rank", str(args.adapter_rank),
+                "--max-steps", "0", "--seq-len", "256", "--fit-blocks", str(args.fit_blocks)]  # fmt: skip
+        if args.exit_train == "lite-adapters":  # fitted on rows the fine-tuning never saw
+            argv += ["--skip-last-rows", str(args.train_rows + args.lite_val_rows)]
+        out = work / ("exits" if args.exit_train == "adapters" else "exit_adapters")
+        steps.append(_train_step(args, model, out, argv))
+        outputs = steps[-1]["outputs"]
         lines = [
             f"exit_adapters: {Path(outputs['exit_adapters']).resolve()}",
             f"exit_adapters_sha256: {outputs['sha256']}",
         ]
-        return model, lines, summary
-    return out / "model", [], summary
+        return model, lines, steps
+    return model, [], steps
 
 
 def _train_policy(args: argparse.Namespace, kind: str, model: Path, adapter_lines: list[str], work: Path):
@@ -138,6 +207,8 @@ def _train_policy(args: argparse.Namespace, kind: str, model: Path, adapter_line
             "--seq-len", "256", "--no-progress"]  # fmt: skip
     if adapter_lines:
         argv += ["--exit-adapters", adapter_lines[0].split(": ", 1)[1]]
+    if args.exit_train in ("lite", "lite-adapters"):  # the policy learns on rows the fine-tuning never saw
+        argv += ["--skip-last-rows", str(args.train_rows + args.lite_val_rows)]
     if kind == "rl":
         argv += [
             "--timesteps",
@@ -171,28 +242,31 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
     heldout_from = record["data"]["heldout_from"]
     depths = record["results"]["exit_depths"]
     gen = ["--gen_kwargs", f"max_gen_toks={args.gen_toks}"] if args.gen_toks else []
-    runs: dict[str, Any] = {"dense": _run_task(model, None, work / "run_dense", args.limit, gen)}
-    if variant_model != model:  # LITE changed the backbone: its own dense run is the FLOPs baseline
-        runs["dense (fine-tuned)"] = _run_task(variant_model, None, work / "run_dense_tuned", args.limit, gen)
-    prefill = _run_task(model, None, work / "run_prefill", args.limit, ["--gen_kwargs", "max_gen_toks=1"])
     classifier_file = (work / "policy_classifier" / "exit_classifier.pt").resolve()
-    exits_record = [work / "exits" / "training.json"] if exits_training else []
+    exits_record = [Path(step["record"]) for step in exits_training]
 
     def cost_line(kind: str) -> list[str]:  # what the variant cost to make: its policy's record + the exits'
         paths = [work / f"policy_{kind}" / "training.json", *exits_record]
         return [f"training: {';'.join(str(p.resolve()) for p in paths if p.is_file())}"]
 
+    # name -> (model, variant file, output folder, extra arguments)
+    jobs: dict[str, tuple[Path, str | None, Path, list[str]]] = {"dense": (model, None, work / "run_dense", gen)}
+    if variant_model != model:  # LITE changed the backbone: its own dense run is the FLOPs baseline
+        jobs["dense (fine-tuned)"] = (variant_model, None, work / "run_dense_tuned", gen)
+    jobs["prefill"] = (model, None, work / "run_prefill", ["--gen_kwargs", "max_gen_toks=1"])
     for t in args.thresholds.split(";"):
         extra = adapter_lines + cost_line("classifier")
         spec = _spec(work, f"classifier_{t}", f"classifier:{classifier_file}:{t}", depths, extra)
-        runs[f"classifier T={t}"] = _run_task(variant_model, spec, work / f"run_classifier_{t}", args.limit, gen)
+        jobs[f"classifier T={t}"] = (variant_model, spec, work / f"run_classifier_{t}", gen)
     if rl is not None:
         policy_file = (work / "policy_rl" / "ppo_policy.pt").resolve()
         spec = _spec(work, "rl", f"policy:{policy_file}:{args.rl_threshold}", depths, adapter_lines + cost_line("rl"))
-        runs[f"RL policy T={args.rl_threshold}"] = _run_task(variant_model, spec, work / "run_rl", args.limit, gen)
+        jobs[f"RL policy T={args.rl_threshold}"] = (variant_model, spec, work / "run_rl", gen)
     for t in args.confidence.split(";"):
         spec = _spec(work, f"confidence_{t}", f"confidence:{t}", depths, [])
-        runs[f"untuned confidence T={t}"] = _run_task(model, spec, work / f"run_confidence_{t}", args.limit, gen)
+        jobs[f"untuned confidence T={t}"] = (model, spec, work / f"run_confidence_{t}", gen)
+    runs = _run_all(jobs, args.limit, bool(args.artifacts), args.jobs)
+    prefill = runs.pop("prefill")
     baseline = runs.get("dense (fine-tuned)", runs["dense"])
     # the max_gen_toks=1 run processes the prompts plus one generated token per document: remove that token
     per_token_dense = (runs["dense"]["flops_total"] - prefill["flops_total"]) / max(

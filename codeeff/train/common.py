@@ -23,6 +23,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="data root (default: the data resolver: CODEEFF_DATA_DIR, cache)")
     parser.add_argument("--train-rows", type=int, default=200, help="held-out rows to train on (from the file's end)")
     parser.add_argument("--val-rows", type=int, default=50, help="held-out rows to validate on (just before them)")
+    parser.add_argument("--skip-last-rows", type=int, default=0,
+                        help="rows at the file's end left out (e.g. the rows another producer trained on): training "
+                        "and validation rows come just before them")  # fmt: skip
     parser.add_argument("--seq-len", type=int, default=256, help="tokens per training block")
     parser.add_argument("--max-blocks", type=int, default=None, help="cap on training blocks")
     parser.add_argument("--epochs", type=float, default=1.0, help="passes over the training blocks")
@@ -34,7 +37,10 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save-steps", type=int, default=50, help="checkpoint every N steps (resumable)")
     parser.add_argument("--resume", action="store_true", help="resume from the last checkpoint in OUT/checkpoints")
     parser.add_argument("--logging-steps", type=int, default=5)
-    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="weight dtype")
+    parser.add_argument("--autocast", default="none", choices=["none", "bf16"],
+                        help="bf16: float32 weights and optimizer, matmuls in bfloat16 (torch autocast; fast on CPUs "
+                        "with AMX / AVX512-BF16)")  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -78,7 +84,7 @@ def training_arguments(args: argparse.Namespace, **overrides: Any):
         remove_unused_columns=False,
         lr_scheduler_type="constant",
         warmup_steps=0,
-        bf16=args.dtype == "bfloat16",
+        bf16=args.dtype == "bfloat16" or getattr(args, "autocast", "none") == "bf16",
     )
     values.update(overrides)
     return TrainingArguments(**values)

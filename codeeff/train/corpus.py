@@ -25,27 +25,37 @@ class Corpus:
 
 
 def load_corpus(
-    language: str, n_train: int, n_val: int, data_dir: str | None = None, prompt_format: str = "code"
+    language: str,
+    n_train: int,
+    n_val: int,
+    data_dir: str | None = None,
+    prompt_format: str = "code",
+    skip_last: int = 0,
 ) -> Corpus:
-    """``n_train`` training and ``n_val`` validation texts from the end of the language's row file."""
+    """``n_train`` training and ``n_val`` validation texts from the end of the language's row file, before its last
+    ``skip_last`` rows (rows another producer trained on, say)."""
     from codeeff.formats import codexglue
     from codeeff.formats.codexglue_rows import SourceConfig, load_token_files
 
     if language not in LANGUAGES:
         raise ValueError(f"--language must be one of {', '.join(LANGUAGES)}, got {language!r}")
-    if n_train < 1 or n_val < 0:
-        raise ValueError(f"need at least 1 training row and ≥ 0 validation rows, got {n_train} / {n_val}")
+    if n_train < 1 or n_val < 0 or skip_last < 0:
+        raise ValueError(
+            f"need at least 1 training row, ≥ 0 validation rows and ≥ 0 skipped rows, got {n_train} / {n_val} / "
+            f"{skip_last}"
+        )
     config = SourceConfig.from_metadata({"data_dir": data_dir} if data_dir else {})
     files, origin = load_token_files(config, language)
     total = len(files)
-    if n_train + n_val > total // 2:
+    if n_train + n_val + skip_last > total // 2:
         raise ValueError(
-            f"{n_train} + {n_val} rows would take more than half of {origin.path} ({total} rows); keep the first half "
+            f"{n_train} + {n_val} rows (+ {skip_last} skipped) would take more than half of {origin.path} ({total} rows); keep the first half "
             "for evaluation"
         )
     literals = codexglue.load_literals(language, config.data_dir)
-    start_val = total - n_train - n_val
-    start_train = total - n_train
+    end_train = total - skip_last
+    start_val = end_train - n_train - n_val
+    start_train = end_train - n_train
 
     def render(rows: list[list[str]]) -> list[str]:
         return [codexglue.render(" ".join(tokens), language, prompt_format, literals) for tokens in rows]
@@ -55,13 +65,14 @@ def load_corpus(
         "language": language,
         **{k: v for k, v in asdict(origin).items() if k in ("source", "split", "path", "sha256")},
         "rows_in_file": total,
-        "train_rows": [start_train, total],
+        "train_rows": [start_train, end_train],
         "val_rows": [start_val, start_train],
+        "skipped_rows": [end_train, total],
         "heldout_from": start_val,
         "prompt_format": prompt_format,
         "rule": "evaluation documents must have id < heldout_from (with the dev rows: --limit ≤ heldout_from)",
     }
-    return Corpus(render(files[start_train:]), render(files[start_val:start_train]), record)
+    return Corpus(render(files[start_train:end_train]), render(files[start_val:start_train]), record)
 
 
 def token_blocks(tokenizer: Any, texts: list[str], seq_len: int, max_blocks: int | None = None) -> torch.Tensor:

@@ -13,6 +13,24 @@ def test_training_rows_are_the_files_tail_and_disjoint(data_dir):
     assert not set(corpus.train) & set(corpus.val)
 
 
+def test_skipped_rows_move_training_and_validation_before_them(data_dir):
+    tail = load_corpus("python", 10, 5, str(data_dir))
+    before = load_corpus("python", 10, 5, str(data_dir), skip_last=15)
+    total = before.record["rows_in_file"]
+    assert before.record["skipped_rows"] == [total - 15, total]
+    assert before.record["train_rows"] == [total - 25, total - 15] and before.record["val_rows"] == [
+        total - 30,
+        total - 25,
+    ]
+    assert before.record["heldout_from"] == total - 30
+    # another producer's training + validation rows (the last 15) are never seen
+    assert not (set(before.train) | set(before.val)) & (set(tail.train) | set(tail.val))
+    with pytest.raises(ValueError, match="skipped"):
+        load_corpus("python", 10, 5, str(data_dir), skip_last=-1)
+    with pytest.raises(ValueError, match="half"):
+        load_corpus("python", 10, 5, str(data_dir), skip_last=total // 2)
+
+
 def test_py150_evaluation_documents_never_reach_the_training_rows(data_dir):
     from codeeff.tasks.codexglue.context_task import load
 
