@@ -10,7 +10,7 @@ Every record that leaves a process names its schema, so a reader can refuse a re
 
 Leaderboard columns, in order: :data:`SCHEMA_COLUMN`, :data:`IDENTITY_COLUMNS`, :data:`PROVENANCE_COLUMNS`, quality
 metrics (:data:`codeeff.contracts.metrics.QUALITY_METRICS`, each followed by its ``_stderr`` column), other metrics,
-:data:`COST_COLUMNS`, :data:`BASELINE_COLUMN`, then the deltas.
+:data:`COST_COLUMNS`, :data:`TRAINING_COST_COLUMNS`, :data:`BASELINE_COLUMN`, then the deltas.
 """
 
 from __future__ import annotations
@@ -69,6 +69,12 @@ COST_METRIC_COLUMNS: tuple[str, ...] = (
     *(SAMPLE_COST_PREFIX + name for name in SAMPLE_COST_METRICS),
 )
 COST_COLUMNS: tuple[str, ...] = (*COST_METRIC_COLUMNS, *COST_STATUS_COLUMNS)
+# What the variant cost to make: the totals of the efficiency record's variant.training_cost (the codeeff train
+# records behind the variant), column -> key. Provenance of the variant, not a figure of the run: no deltas, no
+# regression rule. Empty for a variant nothing trained, or whose cost is unknown (never 0).
+TRAINING_COST_KEY = "training_cost"  # under the efficiency record's "variant"
+TRAINING_COST_FIELDS: dict[str, str] = {"train_wall_s": "wall_s", "train_tokens": "tokens_seen"}
+TRAINING_COST_COLUMNS: tuple[str, ...] = tuple(TRAINING_COST_FIELDS)
 # Efficiency figures beyond the contract's list (e.g. flops_total, exit_layer_mean) are kept under this prefix.
 EXTRA_FIGURE_PREFIX = "eff_"
 DELTA_PREFIX = "delta_"

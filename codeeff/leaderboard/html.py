@@ -13,8 +13,7 @@ import html
 from pathlib import Path
 
 from codeeff.leaderboard.headline import headline_rows, signature_text
-from codeeff.leaderboard.labels import short_variant
-from codeeff.leaderboard.markdown import HEADLINE_HEADER, headline_cells
+from codeeff.leaderboard.markdown import HEADLINE_HEADER, TRAINING_NOTE, VARIANTS_HEADER, headline_cells, variants_table
 from codeeff.leaderboard.table import Row
 
 # Raw values behind the numeric headline columns (index in HEADLINE_HEADER -> attribute of HeadlineRow).
@@ -96,17 +95,13 @@ def render_html(rows: list[Row], title: str, plots: list[Path], quality: str | N
         css = ' class="baseline"' if line.is_baseline else ""
         lines.append(f'<tr{css} title="{e(signature_text(line))}">' + "".join(cells) + "</tr>")
     lines.append("</tbody></table>")
-    lines += ["<h2>Variants</h2>", "<table><thead><tr><th>variant</th><th>model</th><th>spec</th><th>hash</th>"
-              "</tr></thead><tbody>"]  # fmt: skip
-    seen: set[tuple] = set()
-    for row in rows:
-        key = (row.get("model"), row.get("spec_hash"))
-        if key not in seen:
-            seen.add(key)
-            cells = [short_variant(row.get("variant")), row.get("model"), row.get("variant") or "baseline (no "
-                     "transform)", row.get("spec_hash") or ""]  # fmt: skip
-            lines.append("<tr>" + "".join(f"<td>{e(str(c or ''))}</td>" for c in cells) + "</tr>")
+    header, variants = variants_table(rows)
+    lines += ["<h2>Variants</h2>", "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in header)
+              + "</tr></thead><tbody>"]  # fmt: skip
+    lines += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>" for cells in variants]
     lines.append("</tbody></table>")
+    if len(header) > len(VARIANTS_HEADER):
+        lines.append(f'<p class="note">{e(TRAINING_NOTE.replace("`", ""))}</p>')
     if plots:
         lines.append("<h2>Quality vs cost (Pareto)</h2>")
         lines += [_img(p) for p in plots]

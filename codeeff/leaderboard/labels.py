@@ -3,7 +3,8 @@
 The spec summary (``early_exit=confidence:0.95, exit_layers=[26]``) is exact but long; tables and plots show
 ``EE conf≥0.95@26``, ``bypass cos×4``, ``ASVD qk 50%`` or ``dense``, and keep the full summary and hash for hover
 text, footnotes and the CSV. Local model paths (``/root/.cache/.../SmolLM2-135M-Instruct``) are machine details:
-rows show the folder name, hub ids stay as they are.
+rows show the folder name, hub ids stay as they are; an absolute path inside a value (``classifier:/work/x/c.pt:0.8``,
+as in results written before variant summaries named files by content) is cut to its last component the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 DENSE = "dense"
 BASELINE_SUMMARY = "baseline (no transform)"
 _PART = re.compile(r",\s+(?=[A-Za-z_]+=)")
+# An absolute or home path inside a value: at the start or after a separator, not a URL's ``//``.
+_EMBEDDED_PATH = re.compile(r"(?<![^:;=,\s\[(])~?/(?!/)[^\s:;,\"'\])]+")
 _EXIT_POLICY = {"confidence": "conf≥", "saturation": "sat≥"}
 _BYPASS = {"cosine": "cos", "nose": "NOSE"}
 _FACTORIZE = {"svd": "SVD", "globalfact": "GlobaLFact", "mass": "MASS"}
@@ -103,3 +106,10 @@ def model_name(model: Any) -> str | None:
     if text.startswith(("/", "~", "./", "../")) or PureWindowsPath(text).drive:
         return PurePosixPath(text.replace("\\", "/")).name or text
     return text
+
+
+def without_paths(text: Any) -> Any:
+    """Every absolute (or ``~``) path inside a text cut to its last component; anything but text unchanged."""
+    if not isinstance(text, str):
+        return text
+    return _EMBEDDED_PATH.sub(lambda m: PurePosixPath(m.group(0)).name or m.group(0), text)

@@ -3,8 +3,9 @@ reported quality metric.
 
 The CSV is the complete record (a hundred-plus columns); the Markdown is for PR comments and READMEs. The headline
 table (:mod:`.headline`) has one line per task and variant: quality ± 95 % CI, Δ vs baseline [paired-bootstrap CI],
-FLOPs/token vs dense, tokens/s, params, energy, device. A variants table maps each short label to its spec and hash;
-the per-task tables list every reported quality metric (± stderr) without the cost and delta columns.
+FLOPs/token vs dense, tokens/s, params, energy, device. A variants table maps each short label to its spec and hash,
+plus what the variant cost to make (training wall time and tokens) when any row records it; the per-task tables list
+every reported quality metric (± stderr) without the cost and delta columns.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from codeeff.contracts.records import BASELINE_COLUMN
+from codeeff.contracts.records import BASELINE_COLUMN, TRAINING_COST_COLUMNS
 from codeeff.leaderboard.headline import HeadlineRow, headline_rows
 from codeeff.leaderboard.labels import short_variant
 from codeeff.leaderboard.schema import as_number, stderr_column
@@ -86,17 +87,51 @@ def _headline(rows: list[Row], quality: str | None) -> list[str]:
     return [*lines, ""]
 
 
-def _variants(rows: list[Row]) -> list[str]:
-    lines = ["## Variants", "", "| variant | model | spec | hash |", "|---|---|---|---|"]
+def duration(seconds: Any) -> str:
+    """Seconds as ``45 s``, ``27.1 min`` or ``3.2 h``; empty for missing."""
+    number = as_number(seconds)
+    if number is None:
+        return ""
+    if number < 120:
+        return f"{fmt(number)} s"
+    return f"{number / 60:.1f} min" if number < 7200 else f"{number / 3600:.1f} h"
+
+
+VARIANTS_HEADER = ("variant", "model", "spec", "hash")
+TRAINING_HEADER = ("train wall time", "train tokens")  # the "cost to make" group, TRAINING_COST_COLUMNS in order
+TRAINING_NOTE = (
+    "train wall time / tokens: what making the variant cost (its `codeeff train` records, summed); empty when "
+    "nothing was trained or the cost was not recorded."
+)
+
+
+def variants_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of the variants table, one line per (model, spec hash) in ``rows`` order; the cost-to-make
+    columns appear only when at least one row has a value."""
+    wall, tokens = TRAINING_COST_COLUMNS
+    trained = any(as_number(row.get(column)) is not None for row in rows for column in TRAINING_COST_COLUMNS)
+    header = [*VARIANTS_HEADER, *(TRAINING_HEADER if trained else ())]
+    lines: list[list[str]] = []
     seen: set[tuple] = set()
-    for row in sorted(rows, key=lambda r: (short_variant(r.get("variant")), str(r.get("model")))):
+    for row in rows:
         key = (row.get("model"), row.get("spec_hash"))
         if key in seen:
             continue
         seen.add(key)
         spec = row.get("variant") or "baseline (no transform)"
-        cells = [short_variant(row.get("variant")), row.get("model"), spec, row.get("spec_hash") or ""]
-        lines.append("| " + " | ".join(_escape(c) for c in cells) + " |")
+        cells = [short_variant(row.get("variant")), str(row.get("model") or ""), spec, row.get("spec_hash") or ""]
+        if trained:
+            cells += [duration(row.get(wall)), fmt(row.get(tokens))]
+        lines.append(cells)
+    return header, lines
+
+
+def _variants(rows: list[Row]) -> list[str]:
+    header, cells = variants_table(sorted(rows, key=lambda r: (short_variant(r.get("variant")), str(r.get("model")))))
+    lines = ["## Variants", "", "| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_escape(c) for c in line) + " |" for line in cells]
+    if len(header) > len(VARIANTS_HEADER):
+        lines += ["", TRAINING_NOTE]
     return [*lines, ""]
 
 

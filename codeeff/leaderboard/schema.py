@@ -8,9 +8,10 @@ has no efficiency record, so its cost columns stay empty rather than claiming fr
 The column names and the schema version come from :mod:`codeeff.contracts.records`; every row carries the version
 (``codeeff.leaderboard/1``) in its ``schema`` column. Column groups, in order: ``schema``, identity, provenance,
 quality (each followed by ``<metric>_stderr``), unknown metrics (same pairing), cost (then efficiency figures beyond
-the contract's list as ``eff_<name>``), then ``baseline`` and the deltas against the baseline row
-(:func:`delta_columns`). A metric reported under an lm-eval filter other than ``none`` is named
-``<metric>[<filter>]``.
+the contract's list as ``eff_<name>``), what the variant cost to make (``train_wall_s``, ``train_tokens``: read from
+the record's ``variant.training_cost``, provenance rather than a metric, so no deltas), then ``baseline`` and the
+deltas against the baseline row (:func:`delta_columns`). A metric reported under an lm-eval filter other than
+``none`` is named ``<metric>[<filter>]``.
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ from codeeff.contracts.records import (
     ROW_KEY,
     SAMPLE_COST_PREFIX,
     SCHEMA_COLUMN,
+    TRAINING_COST_COLUMNS,
+    TRAINING_COST_FIELDS,
+    TRAINING_COST_KEY,
 )
 from codeeff.contracts.records import STDERR_SUFFIX as _STDERR_SUFFIX
-from codeeff.leaderboard.labels import model_name
+from codeeff.leaderboard.labels import model_name, without_paths
 from codeeff.leaderboard.load import TaskRun
 
 _NOT_METRICS = {"alias", "name", "sample_len", "sample_count", " ", ""}
@@ -141,9 +145,10 @@ def _model_args(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _public_args(args: dict[str, Any]) -> dict[str, Any]:
-    """model_args with local paths reduced to their last component (no machine paths in shared tables)."""
-    return {k: model_name(v) if isinstance(v, str) and k in ("pretrained", "spec", "factors", "tokenizer") else v
-            for k, v in args.items()}  # fmt: skip
+    """model_args with local paths reduced to their last component (no machine paths in shared tables), also inside
+    values (``early_exit=classifier:/abs/c.pt:0.8`` -> ``classifier:c.pt:0.8``)."""
+    return {k: model_name(v) if isinstance(v, str) and k in ("pretrained", "spec", "factors", "tokenizer")
+            else without_paths(v) for k, v in args.items()}  # fmt: skip
 
 
 def _device(config: dict[str, Any], record: dict[str, Any]) -> Any:
@@ -162,7 +167,7 @@ def _identity(run: TaskRun, record: dict[str, Any]) -> dict[str, Any]:
     dtype = args.get("dtype") or args.get("torch_dtype") or config.get("model_dtype")
     return {
         "model": model_name(data.get("model_name") or args.get("pretrained") or config.get("model")),
-        "variant": variant.get("summary"),
+        "variant": without_paths(variant.get("summary")),
         "spec_hash": variant.get("hash"),
         "task": run.task,
         "model_backend": config.get("model"),
@@ -230,12 +235,27 @@ def _cost(run: TaskRun, figures: dict[str, Any], record: dict[str, Any]) -> dict
     return row
 
 
+def _training_cost(record: dict[str, Any]) -> dict[str, Any]:
+    """What the variant cost to make (``variant.training_cost`` totals); None where unrecorded or not a count."""
+    variant = record.get("variant")
+    cost = variant.get(TRAINING_COST_KEY) if isinstance(variant, dict) else None
+    if not isinstance(cost, dict):
+        cost = {}
+    row: dict[str, Any] = {}
+    for column, key in TRAINING_COST_FIELDS.items():
+        value = cost.get(key)
+        number = None if isinstance(value, bool) else as_number(value)
+        row[column] = number if number is not None and number >= 0 else None
+    return row
+
+
 def build_row(run: TaskRun) -> dict[str, Any]:
     """One leaderboard row for one task of one results file (values as Python objects, missing as None)."""
     figures, record = _efficiency_figures(run)
     values, stderrs = _task_metrics(run)
     row = {SCHEMA_COLUMN: LEADERBOARD_SCHEMA} | _identity(run, record) | _provenance(run)
     row.update(_cost(run, figures, record))
+    row.update(_training_cost(record))
     for column, value in values.items():
         row[column] = value
         if not is_cost_column(base_metric(column)):
@@ -245,7 +265,14 @@ def build_row(run: TaskRun) -> dict[str, Any]:
 
 def metric_columns_of(columns: list[str] | set[str]) -> list[str]:
     """The quality metric columns among ``columns``: known ones in schema order, then unknown ones by name."""
-    fixed = {SCHEMA_COLUMN, *IDENTITY_COLUMNS, *PROVENANCE_COLUMNS, *COST_COLUMNS, BASELINE_COLUMN}
+    fixed = {
+        SCHEMA_COLUMN,
+        *IDENTITY_COLUMNS,
+        *PROVENANCE_COLUMNS,
+        *COST_COLUMNS,
+        *TRAINING_COST_COLUMNS,
+        BASELINE_COLUMN,
+    }
     unknown = sorted(
         c
         for c in columns
@@ -272,7 +299,7 @@ def columns_for(all_keys: set[str]) -> list[str]:
     for metric in quality:
         columns += [metric, stderr_column(metric)]
     costs = cost_metric_columns_of(all_keys)
-    columns += [*COST_COLUMNS, *costs[len(COST_METRIC_COLUMNS) :]]
+    columns += [*COST_COLUMNS, *costs[len(COST_METRIC_COLUMNS) :], *TRAINING_COST_COLUMNS]
     columns.append(BASELINE_COLUMN)
     for metric in [*quality, *costs]:
         columns += delta_columns(metric)

@@ -5,6 +5,12 @@ One flat key space serves both forms, so ``--model_args pretrained=m,early_exit=
 weights load: unknown keys, malformed values, layers out of range, ranks above a module's dimensions and missing files
 all raise one :class:`VariantSpecError` naming the problem.
 
+A variant's hash depends on what it computes, not on where its files sit: a key that names a file (the exit
+classifier or policy of ``early_exit``, ``exit_adapters``, ``factors``, a ``calib`` file) enters the hash as the file's
+sha256 (a folder: a digest of its files' relative names and contents), so the same artifacts in another checkout give
+the same hash. The summary names such a file by its name and the first 8 hex digits of that digest
+(``exit_classifier.pt@3f1c9a07``), never by its local path. ``training`` (how the variant was made) is not hashed.
+
 Lists survive lm-eval's comma splitting: ``exit_layers=[4,6,8]`` works from the CLI (lm-eval keeps bracketed commas),
 ``exit_layers=4;6;8``, ``4 6 8``, ``4-12:2`` (range with step) and ``seed`` work everywhere, a JSON ``--model_args``
 object may hold real lists, and fragments produced by the naive ``k=v,k=v`` splitter of ``simple_evaluate`` (the
@@ -218,6 +224,9 @@ KEYS: dict[str, KeyDef] = {
 NONE_VALUED_KEYS = ("kv_mode",)  # keys with a value spelled "none" (early_exit=none is also the default)
 SHARED_KEYS = {"calib": ("attn_bypass", "factorize"), "calib_n": ("attn_bypass", "factorize")}
 FILE_KEY = "spec"  # a YAML/JSON spec file; its keys are the ones above
+FILE_KEYS = ("factors", "calib", "exit_adapters")  # keys whose value is a file or folder (calib: unless task:NAME)
+POLICY_FILE_KINDS = ("classifier", "policy")  # early_exit kinds that name a file
+SHORT_DIGEST = 8  # hex digits of a file's sha256 shown in the summary
 
 
 @dataclass
@@ -242,19 +251,37 @@ class VariantSpec:
         return on
 
     def identity(self) -> dict[str, Any]:
-        """What defines the variant (hashed): typed keys minus measurement keys, plus referenced files' digests."""
+        """The variant's keys as given (measurement keys left out, file paths kept, so :meth:`to_dict` loads back)
+        plus the referenced files' digests."""
         ident: dict[str, Any] = {k: v for k, v in sorted(self.values.items()) if KEYS[k].in_hash}
         if self.files:
             ident["files_sha256"] = dict(sorted(self.files.items()))
         return ident
 
+    def _by_content(self, name_file: Callable[[str, str], str]) -> dict[str, Any]:
+        """The hashed keys with each referenced file's path replaced by ``name_file(path, sha256)``."""
+        out: dict[str, Any] = {}
+        for key, value in sorted(self.values.items()):
+            if not KEYS[key].in_hash:
+                continue
+            reference = _file_reference(key, value)
+            if reference is not None and key in self.files:
+                prefix, path, suffix = reference
+                value = prefix + name_file(path, self.files[key]) + suffix
+            out[key] = value
+        return out
+
     @property
     def hash(self) -> str:
-        blob = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"), default=str)
+        """12 hex digits of the sha256 of the hashed keys, referenced files entering by content (not by path)."""
+        content = self._by_content(lambda _path, digest: f"sha256:{digest}")
+        blob = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def summary(self) -> str:
-        parts = [f"{k}={_fmt(v)}" for k, v in self.identity().items() if k != "files_sha256"]
+        """``k=v, ...`` of the hashed keys; a referenced file appears as ``NAME@<8 hex of its sha256>``."""
+        content = self._by_content(lambda path, digest: f"{Path(path).name}@{digest[:SHORT_DIGEST]}")
+        parts = [f"{k}={_fmt(v)}" for k, v in content.items()]
         return ", ".join(parts) if parts else "baseline (no transform)"
 
     def to_dict(self) -> dict[str, Any]:
@@ -346,23 +373,40 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _folder_sha256(path: Path) -> str:
+    """Digest of a folder's files: each one's path relative to the folder and its sha256, in name order."""
+    digest = hashlib.sha256()
+    for child in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(child.relative_to(path).as_posix().encode() + b"\0" + _file_sha256(child).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def _file_reference(key: str, value: Any) -> tuple[str, str, str] | None:
+    """(text before, path, text after) when a key's value names a file: ``classifier:PATH:T`` -> (``classifier:``,
+    PATH, ``:T``); ``exit_adapters=PATH`` -> ("", PATH, ""). None for a value that names no file (``task:NAME``)."""
+    if not isinstance(value, str) or not value:
+        return None
+    if key == "early_exit":
+        kind, _, rest = value.partition(":")
+        if kind.lower() not in POLICY_FILE_KINDS:
+            return None
+        path = parse_policy(value).path or ""
+        return f"{kind}:", path, rest[len(path) :]
+    if key in FILE_KEYS and not value.startswith("task:"):
+        return "", value, ""
+    return None
+
+
 def _referenced_files(spec: VariantSpec) -> dict[str, str]:
     """Files a spec points at (exit classifier/policy, saved factors, calibration file) -> sha256 (must exist)."""
-    paths: dict[str, Path] = {}
-    exit_value = spec.values.get("early_exit")
-    if isinstance(exit_value, str) and exit_value.split(":", 1)[0] in ("classifier", "policy"):
-        paths["early_exit"] = Path(parse_policy(exit_value).path or "")
-    for key in ("factors", "calib", "exit_adapters"):
-        value = spec.values.get(key)
-        if isinstance(value, str) and value and not value.startswith("task:"):
-            paths[key] = Path(value).expanduser()
     out: dict[str, str] = {}
-    for key, path in paths.items():
+    for key, value in spec.values.items():
+        reference = _file_reference(key, value)
+        if reference is None:
+            continue
+        path = Path(reference[1]).expanduser()
         if path.is_dir():  # saved factors: hash every file of the folder
-            digest = hashlib.sha256()
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                digest.update(child.relative_to(path).as_posix().encode() + _file_sha256(child).encode())
-            out[key] = digest.hexdigest()
+            out[key] = _folder_sha256(path)
         elif path.is_file():
             out[key] = _file_sha256(path)
         else:

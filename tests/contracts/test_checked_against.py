@@ -131,6 +131,22 @@ def test_leaderboard_columns_are_the_contracts():
         *cost.EFFICIENCY_FIGURE_NAMES,
         *(records.SAMPLE_COST_PREFIX + n for n in cost.SAMPLE_COST_METRICS),
     ]
+    training = list(records.TRAINING_COST_COLUMNS)
+    after_cost = columns[start + len(records.COST_COLUMNS) :]
+    assert after_cost[: len(training) + 1] == [*training, records.BASELINE_COLUMN]
+    assert training == list(records.TRAINING_COST_FIELDS)
+
+
+def test_training_cost_is_provenance_not_a_metric():
+    """What a variant cost to make has no delta and no regression rule; it is not a metric or a cost figure."""
+    from codeeff.leaderboard.rules import DEFAULT_RULES, RuleSet
+    from codeeff.leaderboard.schema import columns_for, cost_metric_columns_of, metric_columns_of
+
+    columns = set(records.TRAINING_COST_COLUMNS)
+    assert not columns & set(metric_columns_of(columns)) and not columns & set(cost_metric_columns_of(columns))
+    assert not [c for c in columns_for(columns) if c.startswith(records.DELTA_PREFIX + "train")]
+    assert all(RuleSet(DEFAULT_RULES, {}).for_metric(column) is None for column in columns)
+    assert not columns & (set(cost.EFFICIENCY_FIGURE_NAMES) | set(metrics.QUALITY_METRICS))
 
 
 def test_registry_directions_are_the_contracts():

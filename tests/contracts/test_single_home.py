@@ -37,6 +37,7 @@ def test_the_scan_finds_each_kind_of_copy():
         "languages: cpp, csharp, java, javascript, python"
     ]
     assert _scan('SCHEMA = "codeeff.efficiency/1"') == ["schema name codeeff.efficiency/1"]
+    assert _scan('COLS = ("train_wall_s", "train_tokens")') == ["training cost columns: train_tokens, train_wall_s"]
     assert _scan('name = f"gtranseval_{src}2{tgt}"') == ["G-TransEval task name rebuilt (codeeff.contracts.task_names)"]
 
 

@@ -26,6 +26,7 @@ VOCABULARIES: dict[str, frozenset[str]] = {
     "sandbox statuses": frozenset(execution.SANDBOX_STATUSES),
     "verdict kinds": frozenset(execution.VERDICT_KINDS),
     "languages": frozenset(languages.LANGUAGES),
+    "training cost columns": frozenset(records.TRAINING_COST_COLUMNS),
 }
 MAPPINGS: dict[str, dict[str, str]] = {
     "language display names": languages.DISPLAY_NAMES,

@@ -31,8 +31,11 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def efficiency_record(spec_hash: str, summary: str, **values: float | None) -> dict[str, Any]:
-    """An efficiency record in the contract's shape; energy is unavailable on CPU unless given."""
+def efficiency_record(
+    spec_hash: str, summary: str, *, training_cost: dict[str, Any] | None = None, **values: float | None
+) -> dict[str, Any]:
+    """An efficiency record in the contract's shape; energy is unavailable on CPU unless given; ``training_cost`` is
+    the variant's cost to make (what ``measure.training_cost`` reads from codeeff train records; None: untrained)."""
     figures: dict[str, Any] = {}
     defaults = {"params": 1_000_000, "param_bytes": 4_000_000, "compression_ratio": 1.0, "flops_per_token": 2e6,
                 "flops_dense_per_token": 2e6, "layers_per_token": 4.0, "tokens_per_s": 50.0, "latency_s_mean": 0.2,
@@ -48,7 +51,12 @@ def efficiency_record(spec_hash: str, summary: str, **values: float | None) -> d
         figures["energy_j_per_generated_token"]["status"] = "measured"
     return {
         "schema": "codeeff.efficiency/1",
-        "variant": {"spec": {"summary": summary}, "hash": spec_hash, "summary": summary},
+        "variant": {
+            "spec": {"summary": summary},
+            "hash": spec_hash,
+            "summary": summary,
+            "training_cost": training_cost,
+        },
         "figures": figures,
         "cache_used": False,
         "environment": {},

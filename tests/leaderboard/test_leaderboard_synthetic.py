@@ -10,7 +10,7 @@ import pytest
 from lb_factory import check_golden, efficiency_record, write_run
 
 from codeeff.contracts.metrics import QUALITY_METRICS
-from codeeff.contracts.records import COST_COLUMNS, IDENTITY_COLUMNS, PROVENANCE_COLUMNS
+from codeeff.contracts.records import COST_COLUMNS, IDENTITY_COLUMNS, PROVENANCE_COLUMNS, TRAINING_COST_COLUMNS
 from codeeff.leaderboard import cli
 
 # The documented schema (docs/leaderboard.md): pinned here so a change is a deliberate, reviewed one.
@@ -34,6 +34,7 @@ PINNED_COST = [
     "energy_j_per_generated_token", "energy_j_per_position", "resident_bytes", "gen_tokens", "sample_flops", "sample_flops_dense", "sample_latency_s", "sample_gen_tokens",
     "sample_layers_per_token", "sample_energy_j", "energy_status", "energy_reason", "cost_status", "cache_used",
 ]  # fmt: skip
+PINNED_TRAINING = ["train_wall_s", "train_tokens"]
 
 BASE_CA = [1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1]
 LOW_CA = [0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1]
@@ -62,6 +63,7 @@ def test_schema_is_pinned():
     quality = [c for c in PINNED_PREFIX[29:] if not c.endswith("_stderr")]
     assert list(QUALITY_METRICS) == quality
     assert list(COST_COLUMNS) == PINNED_COST
+    assert list(TRAINING_COST_COLUMNS) == PINNED_TRAINING
 
 
 def test_csv_schema_deltas_and_golden(two_runs: Path, tmp_path: Path):
@@ -69,11 +71,12 @@ def test_csv_schema_deltas_and_golden(two_runs: Path, tmp_path: Path):
     assert cli.main([str(two_runs), "-o", str(out), "--baseline", "dense", "--md"]) == 0
     header = out.read_text().splitlines()[0].split(",")
     assert header[: len(PINNED_PREFIX)] == PINNED_PREFIX
-    # unknown metric kept, right after the known ones; cost block after it; then baseline + deltas
+    # unknown metric kept, right after the known ones; cost block after it; cost to make; then baseline + deltas
     rest = header[len(PINNED_PREFIX) :]
     assert rest[:2] == ["my_new_metric", "my_new_metric_stderr"]
     assert rest[2 : 2 + len(PINNED_COST)] == PINNED_COST
-    assert rest[2 + len(PINNED_COST)] == "baseline"
+    after_cost = rest[2 + len(PINNED_COST) :]
+    assert after_cost[: len(PINNED_TRAINING) + 1] == [*PINNED_TRAINING, "baseline"]
     assert {"delta_ca", "delta_ca_ci_low", "delta_ca_ci_high", "delta_ca_paired_n", "delta_flops_per_token_pct",
             "delta_my_new_metric"} <= set(header)  # fmt: skip
 

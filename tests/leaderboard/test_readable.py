@@ -46,6 +46,12 @@ def runs(tmp_path: Path) -> Path:
         ),  # fmt: skip
         ("factorize=svd, factorize_targets=[gate,up], rank=64", "SVD gate,up r64"),
         ("attn_bypass=cosine:4, early_exit=fixed:20", "bypass cos×4 + EE fixed@20"),
+        (  # files named by content (NAME@<8 hex of sha256>), as codeeff-hf writes summaries
+            "early_exit=classifier:exit_classifier.pt@b5faa55f:0.8, exit_adapters=exit_adapters.safetensors@c8177ba1, "
+            "exit_layers=[14,18,22,26], kv_mode=copy",
+            "EE classifier≥0.8@14,18,22,26",
+        ),
+        ("factors=smollm2_svd@0a1b2c3d", "factors smollm2_svd@0a1b2c3d"),
     ],
 )
 def test_short_variant_labels(summary, label):
