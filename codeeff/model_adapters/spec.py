@@ -196,7 +196,10 @@ KEYS: dict[str, KeyDef] = {
     "confidence_measure": KeyDef("early_exit", _choice("top1", "margin"), "softmax top-1 or top1-top2 margin"),
     "exit_action": KeyDef("early_exit", _as_int, "index of the 'exit' action in a policy's 2-way head (default 1)"),
     "exit_adapters": KeyDef("early_exit", _as_str, "per-exit adapters file (codeeff train exits --mode adapters)"),
-    "exit_adapters_sha256": KeyDef("early_exit", _as_str, "expected sha256 of the exit_adapters file (checked)"),
+    # a check on the file, not part of what the variant computes: the file enters the hash by its content anyway
+    "exit_adapters_sha256": KeyDef(
+        "early_exit", _as_str, "expected sha256 of the exit_adapters file (checked; not hashed)", False
+    ),
     # attention bypass (model_adapters/bypass)
     "attn_bypass": KeyDef("attn_bypass", _layer_selector, "layer list | nose:N | cosine:N"),
     "bypass_mode": KeyDef("attn_bypass", _choice("identity", "seed2x", "blend"), "identity, seed2x or blend"),
