@@ -94,12 +94,14 @@ def _run_all(
     from concurrent.futures import ThreadPoolExecutor
 
     threads = max(1, (os.cpu_count() or 1) // parallel) if parallel > 1 else None
+    # the untuned confidence runs (a head projection per check) are the longest: started first, they do not run
+    # alone at the end
+    order = sorted(jobs, key=lambda name: not name.startswith("untuned"))
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         futures = {
-            name: pool.submit(_run_task, model, spec, out, limit, extra, reuse, threads)
-            for name, (model, spec, out, extra) in jobs.items()
+            name: pool.submit(_run_task, *jobs[name][:3], limit, jobs[name][3], reuse, threads) for name in order
         }
-        return {name: future.result() for name, future in futures.items()}
+        return {name: futures[name].result() for name in jobs}
 
 
 def _run_task(

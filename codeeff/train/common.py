@@ -103,27 +103,63 @@ def last_checkpoint(args: argparse.Namespace) -> str | None:
     return found
 
 
+CHECKPOINT_COST_FILE = "codeeff_cost.json"
+
+
+def earlier_wall_s(checkpoint: str | None) -> float | None:
+    """Training wall time spent before ``checkpoint`` (0 without one; None when the checkpoint does not say)."""
+    if checkpoint is None:
+        return 0.0
+    path = Path(checkpoint) / CHECKPOINT_COST_FILE
+    if not path.is_file():
+        return None
+    return float(json.loads(path.read_text())["wall_s"])
+
+
+def cost_callback(earlier: float | None):
+    """A Trainer callback that writes the cumulative training wall time into every checkpoint it saves, so a
+    resumed run's record counts every invocation (``earlier``: seconds before this invocation, None if unknown)."""
+    from transformers import TrainerCallback
+
+    start = time.monotonic()
+
+    class CostToCheckpoint(TrainerCallback):
+        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if earlier is not None and folder.is_dir():
+                payload = {"wall_s": round(earlier + time.monotonic() - start, 2), "step": state.global_step}
+                (folder / CHECKPOINT_COST_FILE).write_text(json.dumps(payload) + "\n")
+
+    return CostToCheckpoint()
+
+
 def run_trainer(trainer: Any, args: argparse.Namespace, record: Record) -> None:
     """Train (resuming if asked), then put wall time, steps, tokens seen and the log history into ``record``.
 
     A step sees ``batch_size * grad_accum`` blocks of ``seq_len`` tokens (the trainer's arguments come from ``args``).
+    ``wall_s`` counts every invocation of a resumed run (each checkpoint stores the time spent up to it); ``null``
+    when the checkpoint resumed from does not say (one written before it did), with ``wall_s_this_invocation`` kept.
     """
     tokens_per_step = args.batch_size * args.grad_accum * args.seq_len
     resume_from = last_checkpoint(args)
+    earlier = earlier_wall_s(resume_from)
+    trainer.add_callback(cost_callback(earlier))
     start = time.monotonic()
     output = trainer.train(resume_from_checkpoint=resume_from)
     wall = time.monotonic() - start
     steps = int(trainer.state.global_step)
     record.history = [dict(entry) for entry in trainer.state.log_history]
     record.cost = {
-        "wall_s": round(wall, 2),
+        "wall_s": round(earlier + wall, 2) if earlier is not None else None,
+        "wall_s_this_invocation": round(wall, 2),
         "steps": steps,
         "tokens_seen": steps * tokens_per_step,
         "train_loss": getattr(output, "training_loss", None),
         "device": str(trainer.args.device),
         "torch_threads": torch.get_num_threads(),
         "resumed_from": resume_from,
-        "note": "wall_s is this invocation only; tokens_seen counts all steps incl. resumed ones",
+        "note": "wall_s counts every invocation (null: the checkpoint resumed from does not record the time before "
+        "it); tokens_seen counts all steps incl. resumed ones",
     }
 
 

@@ -211,7 +211,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         common.run_trainer(trainer, args, record)
     if fit_cost:  # the least-squares fit is part of what the variant cost to make
         record.cost = {**record.cost, **fit_cost}
-        record.cost["wall_s"] = round(record.cost.get("wall_s", 0.0) + fit_cost["fit_s"], 2)
+        trained_s = record.cost.get("wall_s", 0.0)  # None: a resumed run whose earlier time is unknown
+        record.cost["wall_s"] = round(trained_s + fit_cost["fit_s"], 2) if trained_s is not None else None
         record.cost["steps"] = record.cost.get("steps", 0)
         record.cost["tokens_seen"] = record.cost.get("tokens_seen", 0) + fit_cost["fit_tokens"]
     if args.mode == "adapters":

@@ -2,7 +2,7 @@ import argparse
 
 import pytest
 import torch
-from conftest import DATA_ARGS, train
+from train_cli import DATA_ARGS, train
 
 from codeeff.train.abaco import Alpha
 

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-from conftest import DATA_ARGS, train
 from safetensors.torch import load_file
+from train_cli import DATA_ARGS, train
 
 from codeeff.model_adapters.early_exit import adapters as exit_adapters
 

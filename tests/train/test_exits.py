@@ -1,7 +1,9 @@
+import json
+
 import pytest
 import torch
 import yaml
-from conftest import DATA_ARGS, train
+from train_cli import DATA_ARGS, train
 
 EXITS = ["--exits", "2,4"]
 
@@ -68,8 +70,25 @@ def test_resume_continues_from_the_checkpoint(tiny6, tmp_path, data_dir):
     common += ["--data-dir", str(data_dir), "--save-steps", "2"]
     train(*common, "--max-steps", "2")
     assert (out / "checkpoints" / "checkpoint-2").is_dir()
+    first = json.loads((out / "training.json").read_text())["cost"]
+    saved = json.loads((out / "checkpoints" / "checkpoint-2" / "codeeff_cost.json").read_text())
+    assert saved["step"] == 2 and 0 < saved["wall_s"] <= first["wall_s"]
     result = train(*common, "--max-steps", "4", "--resume")
-    assert result["cost"]["steps"] == 4 and "checkpoint-2" in result["cost"]["resumed_from"]
+    cost = result["cost"]
+    assert cost["steps"] == 4 and "checkpoint-2" in cost["resumed_from"]
+    # the record counts both invocations: the time up to checkpoint-2 plus this one
+    assert cost["wall_s"] == round(saved["wall_s"] + cost["wall_s_this_invocation"], 2)
+    assert cost["wall_s"] > cost["wall_s_this_invocation"] > 0
+
+
+def test_resume_from_a_checkpoint_without_its_time_leaves_wall_time_unknown(tiny6, tmp_path, data_dir):
+    out = tmp_path / "resume_unknown"
+    common = ["exits", "--model", str(tiny6), "--out", str(out), "--mode", "full", *EXITS, *DATA_ARGS]
+    common += ["--data-dir", str(data_dir), "--save-steps", "2"]
+    train(*common, "--max-steps", "2")
+    (out / "checkpoints" / "checkpoint-2" / "codeeff_cost.json").unlink()
+    cost = train(*common, "--max-steps", "4", "--resume")["cost"]
+    assert cost["wall_s"] is None and cost["wall_s_this_invocation"] > 0 and cost["tokens_seen"] > 0
 
 
 def test_lora_mode_saves_adapter_and_merged_model(tiny6, tmp_path, data_dir):

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import DATA_ARGS, train
+from train_cli import DATA_ARGS, train
 
 
 def _plan(tiny6, rank=8):

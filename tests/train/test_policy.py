@@ -1,6 +1,6 @@
 import pytest
 import torch
-from conftest import DATA_ARGS, train
+from train_cli import DATA_ARGS, train
 
 from codeeff.train.exit_env import CONTINUE, EXIT, ExitEnv, continue_reward, exit_reward
 from codeeff.train.observations import Observations

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from codeeff_support import run_codeeff
-from conftest import DATA_ARGS, train
+from train_cli import DATA_ARGS, train
 
 pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
 

@@ -1,6 +1,6 @@
 import pytest
 import yaml
-from conftest import DATA_ARGS, train
+from train_cli import DATA_ARGS, train
 
 
 @pytest.fixture(scope="module")
