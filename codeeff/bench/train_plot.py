@@ -57,5 +57,5 @@ def _panel(ax: Any, exits: dict[str, Any], metric: str) -> None:
     ax.axhline(0.90, color="grey", ls=":", lw=1)
     ax.set_xlabel("FLOPs per generated token / dense")
     ax.set_ylabel(f"{metric} / dense")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="center right")
     ax.grid(alpha=0.3)
