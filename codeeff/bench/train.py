@@ -120,8 +120,8 @@ def _run_task(
     argv += ["--batch_size", "1", "--output_path", str(out), "--log_samples", *extra]
     stamp_file = out.parent / f"{out.name}.done.json"
     stamp = {"argv": argv, "variant": Path(variant).read_text() if variant else None}
-    if reuse and stamp_file.is_file() and json.loads(stamp_file.read_text()).get("stamp") == stamp:
-        done = json.loads(stamp_file.read_text())
+    done = json.loads(stamp_file.read_text()) if reuse and stamp_file.is_file() else {}
+    if done.get("stamp") == stamp:
         command, wall, threads = done["command"], done["wall_s"], done.get("threads")
     else:
         if out.exists():  # a run that did not finish, or of another command: start it again
@@ -157,6 +157,14 @@ def _run_task(
     }
 
 
+def _rows_before_lite(args: argparse.Namespace) -> list[str]:
+    """After LITE, what learns on its model (adapters, policies) takes rows the fine-tuning never saw: the producer
+    option that skips LITE's training and validation rows; none without LITE."""
+    if args.exit_train not in ("lite", "lite-adapters"):
+        return []
+    return ["--skip-last-rows", str(args.train_rows + args.lite_val_rows)]
+
+
 def _train_step(args: argparse.Namespace, model: Path, out: Path, argv: list[str]) -> dict[str, Any]:
     """One ``codeeff train exits`` run into ``out`` (reused with ``--artifacts`` when its record exists)."""
     common = ["--model", str(model), "--out", str(out), "--exits", args.exits, "--train-rows", str(args.train_rows),
@@ -189,8 +197,7 @@ def _train_exits(args: argparse.Namespace, model: Path, work: Path) -> tuple[Pat
     if args.exit_train in ("adapters", "lite-adapters"):
         argv = ["--mode", "adapters", "--adapter-init", "lstsq", "--adapter-rank", str(args.adapter_rank),
                 "--max-steps", "0", "--seq-len", "256", "--fit-blocks", str(args.fit_blocks)]  # fmt: skip
-        if args.exit_train == "lite-adapters":  # fitted on rows the fine-tuning never saw
-            argv += ["--skip-last-rows", str(args.train_rows + args.lite_val_rows)]
+        argv += _rows_before_lite(args)
         out = work / ("exits" if args.exit_train == "adapters" else "exit_adapters")
         steps.append(_train_step(args, model, out, argv))
         outputs = steps[-1]["outputs"]
@@ -209,8 +216,7 @@ def _train_policy(args: argparse.Namespace, kind: str, model: Path, adapter_line
             "--seq-len", "256", "--no-progress"]  # fmt: skip
     if adapter_lines:
         argv += ["--exit-adapters", adapter_lines[0].split(": ", 1)[1]]
-    if args.exit_train in ("lite", "lite-adapters"):  # the policy learns on rows the fine-tuning never saw
-        argv += ["--skip-last-rows", str(args.train_rows + args.lite_val_rows)]
+    argv += _rows_before_lite(args)
     if kind == "rl":
         argv += [
             "--timesteps",

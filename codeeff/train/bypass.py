@@ -126,9 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError(
             "bypass trains whole epochs (eq. 4.1 steps M per epoch): give an integer --epochs ≥ 1, no --max-steps"
         )
-    data = corpus.load_corpus(
-        args.language, args.train_rows, args.val_rows, args.data_dir, skip_last=args.skip_last_rows
-    )
+    data = corpus.load_for(args)
     train_blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, args.max_blocks)
     val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 16) if data.val else train_blocks[:4]
     layers, selection = select_layers(model, arch, args, val_blocks[: args.calib_blocks])

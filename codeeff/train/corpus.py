@@ -49,8 +49,8 @@ def load_corpus(
     total = len(files)
     if n_train + n_val + skip_last > total // 2:
         raise ValueError(
-            f"{n_train} + {n_val} rows (+ {skip_last} skipped) would take more than half of {origin.path} ({total} rows); keep the first half "
-            "for evaluation"
+            f"{n_train} + {n_val} rows (+ {skip_last} skipped) would take more than half of {origin.path} "
+            f"({total} rows); keep the first half for evaluation"
         )
     literals = codexglue.load_literals(language, config.data_dir)
     end_train = total - skip_last
@@ -73,6 +73,12 @@ def load_corpus(
         "rule": "evaluation documents must have id < heldout_from (with the dev rows: --limit ≤ heldout_from)",
     }
     return Corpus(render(files[start_train:end_train]), render(files[start_val:start_train]), record)
+
+
+def load_for(args: Any) -> Corpus:
+    """:func:`load_corpus` with a producer's common options (``--language``, ``--train-rows``, ``--val-rows``,
+    ``--data-dir``, ``--skip-last-rows``)."""
+    return load_corpus(args.language, args.train_rows, args.val_rows, args.data_dir, skip_last=args.skip_last_rows)
 
 
 def token_blocks(tokenizer: Any, texts: list[str], seq_len: int, max_blocks: int | None = None) -> torch.Tensor:

@@ -188,9 +188,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out = common.ensure_out(args.out, args.resume)
     model, tokenizer = common.load_model(args.model, args.dtype)
     arch = spec_for_model(model)
-    data = corpus.load_corpus(
-        args.language, args.train_rows, args.val_rows, args.data_dir, skip_last=args.skip_last_rows
-    )
+    data = corpus.load_for(args)
     train_blocks = corpus.token_blocks(tokenizer, data.train, args.seq_len, args.max_blocks)
     val_blocks = corpus.token_blocks(tokenizer, data.val, args.seq_len, 16) if data.val else train_blocks[:4]
     record = common.Record("exits", vars(args), data.record)

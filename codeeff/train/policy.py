@@ -179,9 +179,7 @@ def gather(
     depths = parse_exits(args.exits, common.model_layers(args.model))
     model, tokenizer = common.load_model(args.model, args.dtype)
     arch = spec_for_model(model)
-    data = corpus.load_corpus(
-        args.language, args.train_rows, args.val_rows, args.data_dir, skip_last=args.skip_last_rows
-    )
+    data = corpus.load_for(args)
     model_record.update(data.record)
     settings = {"seq_len": args.seq_len, "max_blocks": args.max_blocks, "max_positions": args.max_positions}
     adapters = None
