@@ -113,13 +113,22 @@ def _run_task(
     reuse: bool = False,
     threads: int | None = None,
 ) -> dict[str, Any]:
-    """One ``codeeff run`` of the task; with ``reuse`` a finished run of the same command (and the same variant file
-    text) in ``out`` is read back instead of run again, so an interrupted benchmark resumes."""
+    """One ``codeeff run`` of the task; with ``reuse`` a finished run of the same command, variant file text, files
+    the variant names (by content) and model weights (by content) in ``out`` is read back instead of run again, so
+    an interrupted benchmark resumes and a model retrained at the same path runs again."""
+    from codeeff.model_adapters.spec import parse_variant
+    from codeeff.train.common import weights_sha256
+
     model_args = f"pretrained={model}" + (f",spec={variant}" if variant else "")
     argv = ["run", "--model", "codeeff-hf", "--model_args", model_args, "--tasks", TASK, "--limit", str(limit)]
     argv += ["--batch_size", "1", "--output_path", str(out), "--log_samples", *extra]
     stamp_file = out.parent / f"{out.name}.done.json"
-    stamp = {"argv": argv, "variant": Path(variant).read_text() if variant else None}
+    stamp = {
+        "argv": argv,
+        "variant": Path(variant).read_text() if variant else None,
+        "variant_hash": parse_variant(spec_file=variant).hash if variant else None,  # its files enter by content
+        "model_weights_sha256": weights_sha256(model),
+    }
     done = json.loads(stamp_file.read_text()) if reuse and stamp_file.is_file() else {}
     if done.get("stamp") == stamp:
         command, wall, threads = done["command"], done["wall_s"], done.get("threads")
@@ -165,13 +174,41 @@ def _rows_before_lite(args: argparse.Namespace) -> list[str]:
     return ["--skip-last-rows", str(args.train_rows + args.lite_val_rows)]
 
 
+# options that change how a producer reports, not what it makes
+_PRESENTATION = {"json", "no_progress", "resume", "logging_steps", "save_steps"}
+
+
+def _record_differs(record_file: Path, train_argv: list[str], model: Path) -> str:
+    """What differs between a training record and the ``codeeff train`` command ``train_argv`` (options as the
+    producer parses them, and the base model's weights by content); '' when nothing does. A record without the
+    weights' digest (written before records had one) is compared on its options alone."""
+    from codeeff.train.cli import build_parser
+    from codeeff.train.common import weights_sha256
+
+    record = json.loads(record_file.read_text())
+    asked = vars(build_parser(train_argv).parse_args(train_argv))
+    differ = [f"{key}: {record['args'].get(key)!r} != {value!r}" for key, value in sorted(asked.items())
+              if key not in _PRESENTATION and record["args"].get(key) != value]  # fmt: skip
+    recorded = (record["data"].get("base_model") or {}).get("weights_sha256")
+    if recorded is not None and recorded != weights_sha256(model):
+        differ.append(f"the weights of {model} changed since")
+    return "; ".join(differ)
+
+
 def _train_step(args: argparse.Namespace, model: Path, out: Path, argv: list[str]) -> dict[str, Any]:
     """One ``codeeff train exits`` run into ``out`` (reused with ``--artifacts`` when its record exists)."""
     common = ["--model", str(model), "--out", str(out), "--exits", args.exits, "--train-rows", str(args.train_rows),
               "--no-progress"]  # fmt: skip
+    train_argv = ["exits", *common, *argv]
     record_file = out / "training.json"
-    command, wall = (["(reused)"], 0.0) if args.artifacts and record_file.is_file() else (
-        _codeeff(["train", "--json", "exits", *common, *argv], out.parent / f"{out.name}.log"))  # fmt: skip
+    if args.artifacts and record_file.is_file():
+        differ = _record_differs(record_file, train_argv, model)
+        if differ:
+            raise ValueError(f"--artifacts: {out} was trained otherwise than asked ({differ}); remove the folder, or "
+                             "continue it with codeeff train exits --resume --max-steps N")  # fmt: skip
+        command, wall = ["(reused)"], 0.0
+    else:
+        command, wall = _codeeff(["train", "--json", *train_argv], out.parent / f"{out.name}.log")
     record = json.loads(record_file.read_text())
     return {"command": " ".join(command), "args": record["args"], "wall_s": round(wall, 1), "cost": record["cost"],
             "agreement_table": record["results"]["table"], "fit_r2": record["results"].get("fit_r2"),
@@ -225,13 +262,22 @@ def _train_policy(args: argparse.Namespace, kind: str, model: Path, adapter_line
             str(work / "policy_classifier" / "observations.pt"),
         ]
     record_file = out / "training.json"
-    if args.artifacts and record_file.is_file():
+    if args.artifacts and record_file.is_file() and not _policy_stale(record_file, argv[2:], model):
         command, wall = ["(reused)"], 0.0
     else:
         command, wall = _codeeff(argv, work / f"policy_{kind}.log")
     record = json.loads(record_file.read_text())
     return record, {"command": " ".join(command), "wall_s": round(wall, 1), "cost": record["cost"],
                     "offline_thresholds": record["results"]["thresholds"]}  # fmt: skip
+
+
+def _policy_stale(record_file: Path, train_argv: list[str], model: Path) -> bool:
+    """A policy is derived and cheap to make: one from other options, from other weights, or from weights its record
+    does not name is trained again rather than reused."""
+    record = json.loads(record_file.read_text())
+    if not (record["data"].get("base_model") or {}).get("weights_sha256"):
+        return True
+    return bool(_record_differs(record_file, train_argv, model))
 
 
 def _spec(work: Path, name: str, policy: str, depths: list[int], extra: list[str]) -> str:

@@ -400,6 +400,11 @@ def _file_reference(key: str, value: Any) -> tuple[str, str, str] | None:
     return None
 
 
+def content_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, or of a folder's files (relative names and contents, in name order)."""
+    return _folder_sha256(path) if path.is_dir() else _file_sha256(path)
+
+
 def _referenced_files(spec: VariantSpec) -> dict[str, str]:
     """Files a spec points at (exit classifier/policy, saved factors, calibration file) -> sha256 (must exist)."""
     out: dict[str, str] = {}
@@ -408,12 +413,9 @@ def _referenced_files(spec: VariantSpec) -> dict[str, str]:
         if reference is None:
             continue
         path = Path(reference[1]).expanduser()
-        if path.is_dir():  # saved factors: hash every file of the folder
-            out[key] = _folder_sha256(path)
-        elif path.is_file():
-            out[key] = _file_sha256(path)
-        else:
+        if not path.exists():
             raise VariantSpecError(f"{key}: file not found: {path}")
+        out[key] = content_sha256(path)  # saved factors are a folder: every file of it
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -44,6 +45,19 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def weights_sha256(model_dir: str | Path) -> str:
+    """sha256 over a model folder's config and weight files (names and contents): which weights a producer started
+    from, so a record made from other weights than a folder now holds is told apart (a retrained model at one path)."""
+    from codeeff.model_adapters.spec import content_sha256
+
+    folder = Path(model_dir)
+    files = [folder / "config.json", *sorted(folder.glob("*.safetensors")), *sorted(folder.glob("*.bin"))]
+    digest = hashlib.sha256()
+    for file in (f for f in files if f.is_file()):
+        digest.update(file.name.encode() + b"\0" + content_sha256(file).encode() + b"\n")
+    return digest.hexdigest()
+
+
 @dataclass
 class Record:
     """``training.json``: what was trained, on which rows, at what cost, and the loss history."""
@@ -54,6 +68,11 @@ class Record:
     history: list[dict[str, Any]] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        model = self.args.get("model")
+        if model and Path(model).is_dir():
+            self.data.setdefault("base_model", {"path": str(model), "weights_sha256": weights_sha256(model)})
 
     def write(self, folder: str | Path) -> Path:
         path = Path(folder) / RECORD_FILE

@@ -43,3 +43,47 @@ def test_parallel_runs_get_one_thread_each_and_keep_their_names(tiny6, tmp_path,
     assert list(runs) == ["dense", "untuned confidence T=0.5"]
     assert all(run["omp_threads"] == 1 for run in runs.values())
     assert runs["dense"]["layers_per_token"] == 6
+
+
+def _retrain_in_place(folder) -> None:
+    """New weights at the same path (what a resumed or repeated training run leaves)."""
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(str(folder / "model.safetensors"))
+    save_file({name: tensor + 0.01 for name, tensor in weights.items()}, str(folder / "model.safetensors"))
+
+
+def test_a_model_retrained_at_the_same_path_runs_again(tiny6, tmp_path, data_env):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny6, model)
+    gen = ["--gen_kwargs", "max_gen_toks=4"]
+    _run_task(model, None, tmp_path / "run", 1, gen, reuse=True)
+    log = tmp_path / "run.log"
+    stamp = log.stat().st_mtime_ns
+    _retrain_in_place(model)
+    _run_task(model, None, tmp_path / "run", 1, gen, reuse=True)
+    assert log.stat().st_mtime_ns != stamp
+
+
+def test_a_reused_record_must_match_the_options_and_the_weights(tiny6, tmp_path):
+    import argparse
+    import shutil
+
+    from codeeff.bench.train import _policy_stale, _record_differs
+    from codeeff.train.cli import build_parser
+    from codeeff.train.common import Record
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny6, model)
+    argv = ["exits", "--model", str(model), "--out", str(tmp_path / "out"), "--max-steps", "400", "--lr", "1e-4"]
+    args: argparse.Namespace = build_parser(argv).parse_args(argv)
+    Record("exits", vars(args)).write(tmp_path)
+    record = tmp_path / "training.json"
+    assert _record_differs(record, argv + ["--no-progress", "--save-steps", "7"], model) == ""
+    assert "max_steps: 400 != 800" in _record_differs(record, [*argv[:-4], "--max-steps", "800", "--lr", "1e-4"], model)
+    assert not _policy_stale(record, argv, model)
+    _retrain_in_place(model)
+    assert "weights" in _record_differs(record, argv, model)
+    assert _policy_stale(record, argv, model)
