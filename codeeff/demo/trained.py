@@ -2,8 +2,10 @@
 
 ``artifacts/smollm2_exits/`` holds what ``codeeff train`` produced for the demo model (recipe in its ``RECIPE.md``):
 ``exit_adapters.safetensors`` (one affine map per exit, fitted in closed form on held-out PY150 rows; the backbone is
-unchanged) and ``exit_classifier.pt`` (the exit classifier on the adapted exit states). Both files are checked
-against the sha256 below before the demo uses them; codeeff-hf checks the adapters' hash again when it loads them.
+unchanged), ``exit_classifier.pt`` (the exit classifier on the adapted exit states) and the two ``training.json``
+records they came out of (the variant's ``training`` key: what it cost to make reaches the leaderboard). Every file
+is checked against the sha256 below before the demo uses it; codeeff-hf checks the adapters' hash again when it loads
+them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ FITTED_ON = {"hidden_size": 576, "num_hidden_layers": 30}
 SHA256 = {
     "exit_adapters.safetensors": "c8177ba18d07fab66385d9aea1d39e659892b83430e0d1a567bf5d45ecf05c84",
     "exit_classifier.pt": "b5faa55f596fd40b3e19d52e416ed8b0043dcf99e38e2ad19347007d8c0c34e3",
+    # the codeeff train records the two files came out of (what they cost to make, on which rows)
+    "training-exit_adapters.json": "027913f79985c7d0396080e5b4dc667d76621359a20490dcaee668c241b2cbe3",
+    "training-exit_classifier.json": "6bfdfa1899e3374ed9e65496129f6762a365d053eba93f0017e0200c51450701",
 }
+TRAINING_RECORDS = ["training-exit_adapters.json", "training-exit_classifier.json"]
 
 
 def _sha256(path: Path) -> str:
@@ -56,4 +62,5 @@ def keys() -> dict[str, Any]:
         "exit_adapters": str(ARTIFACTS / "exit_adapters.safetensors"),
         "exit_adapters_sha256": SHA256["exit_adapters.safetensors"],
         "kv_mode": "copy",
+        "training": ";".join(str(ARTIFACTS / name) for name in TRAINING_RECORDS),
     }

@@ -52,4 +52,19 @@ def test_keys_are_a_valid_variant_for_the_demo_model_config():
     config = LlamaConfig(hidden_size=576, num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3,
                          intermediate_size=1536, vocab_size=49152)  # fmt: skip
     validate_against_config(spec, config)
-    assert set(spec.files) == {"early_exit", "exit_adapters"}
+    assert set(spec.files) == {"early_exit", "exit_adapters"}  # training records are not hashed
+
+
+def test_the_shipped_training_records_are_those_of_the_shipped_files():
+    from codeeff.model_adapters.measure.training_cost import record_paths, training_cost
+
+    paths = record_paths(trained.keys()["training"], None)
+    adapters_record = json.loads(paths[0].read_text())
+    assert adapters_record["results"]["outputs"]["sha256"] == trained.SHA256["exit_adapters.safetensors"]
+    classifier_record = json.loads(paths[1].read_text())
+    assert classifier_record["producer"] == "exit-policy/classifier"
+    assert classifier_record["args"]["exit_adapters"].endswith("exit_adapters.safetensors")
+    cost = training_cost(paths)
+    assert cost["wall_s"] == round(461.72 + 1161.73, 2) and cost["tokens_seen"] == 8192 + 3072
+    # every evaluated demo document is below the rows the files were made from
+    assert min(part["heldout_from"] for part in cost["parts"]) == 3469
