@@ -272,10 +272,17 @@ def _train_policy(args: argparse.Namespace, kind: str, model: Path, adapter_line
 
 
 def _policy_stale(record_file: Path, train_argv: list[str], model: Path) -> bool:
-    """A policy is derived and cheap to make: one from other options, from other weights, or from weights its record
-    does not name is trained again rather than reused."""
+    """A policy is derived and cheap to make: one from other options, from other weights, from weights its record
+    does not name, or on exit adapters whose file changed since, is trained again rather than reused."""
+    from codeeff.model_adapters.spec import content_sha256
+
     record = json.loads(record_file.read_text())
     if not (record["data"].get("base_model") or {}).get("weights_sha256"):
+        return True
+    adapters = record["data"].get("exit_adapters")
+    if adapters and (
+        not Path(adapters["path"]).is_file() or content_sha256(Path(adapters["path"])) != adapters["sha256"]
+    ):
         return True
     return bool(_record_differs(record_file, train_argv, model))
 

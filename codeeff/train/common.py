@@ -60,7 +60,8 @@ def weights_sha256(model_dir: str | Path) -> str:
 
 @dataclass
 class Record:
-    """``training.json``: what was trained, on which rows, at what cost, and the loss history."""
+    """``training.json``: what was trained, from which weights (``data.base_model``: the ``--model`` folder's path
+    and ``weights_sha256``, filled in on creation), on which rows, at what cost, and the loss history."""
 
     producer: str
     args: dict[str, Any]

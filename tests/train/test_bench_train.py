@@ -87,3 +87,24 @@ def test_a_reused_record_must_match_the_options_and_the_weights(tiny6, tmp_path)
     _retrain_in_place(model)
     assert "weights" in _record_differs(record, argv, model)
     assert _policy_stale(record, argv, model)
+
+
+def test_a_policy_on_exit_adapters_that_changed_is_trained_again(tiny6, tmp_path):
+    import argparse
+
+    from codeeff.bench.train import _policy_stale
+    from codeeff.model_adapters.spec import content_sha256
+    from codeeff.train.cli import build_parser
+    from codeeff.train.common import Record
+
+    adapters = tmp_path / "exit_adapters.safetensors"
+    adapters.write_bytes(b"adapters v1")
+    argv = ["exit-policy", "--kind", "classifier", "--model", str(tiny6), "--out", str(tmp_path / "p"),
+            "--exit-adapters", str(adapters)]  # fmt: skip
+    args: argparse.Namespace = build_parser(argv).parse_args(argv)
+    record = Record("exit-policy/classifier", vars(args))
+    record.data["exit_adapters"] = {"path": str(adapters), "sha256": content_sha256(adapters)}
+    record.write(tmp_path)
+    assert not _policy_stale(tmp_path / "training.json", argv, tiny6)
+    adapters.write_bytes(b"adapters v2")  # refitted into the same file
+    assert _policy_stale(tmp_path / "training.json", argv, tiny6)
