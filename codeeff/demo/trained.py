@@ -10,10 +10,11 @@ them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from codeeff.data import sha256_file
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "smollm2_exits"
 EXIT_LAYERS = [14, 18, 22, 26]
@@ -28,10 +29,6 @@ SHA256 = {
     "training-exit_classifier.json": "6bfdfa1899e3374ed9e65496129f6762a365d053eba93f0017e0200c51450701",
 }
 TRAINING_RECORDS = ["training-exit_adapters.json", "training-exit_classifier.json"]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def verify(model_dir: Path) -> None:
@@ -49,7 +46,7 @@ def verify(model_dir: Path) -> None:
         path = ARTIFACTS / name
         if not path.is_file():
             raise SystemExit(f"demo: trained-exit artifact missing: {path}")
-        got = _sha256(path)
+        got = sha256_file(path)
         if got != expected:
             raise SystemExit(f"demo: {path} has sha256 {got}, expected {expected} (re-create it with its RECIPE.md)")
 

@@ -17,7 +17,6 @@ that the tasks hand to :func:`codeeff.provenance.record_dataset`, so results say
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from codeeff.data import sha256_file
 from codeeff.formats.codexglue_lines import LineRule, cut_line
 
 SOURCES = ("dev", "official", "jsonl", "hf")
@@ -61,14 +61,6 @@ class LineRow:
     id: int
     input: str
     gt: str
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def strip_file_start(tokens: str) -> str:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from codeeff.contracts.records import VARIANT_SCHEMA
+from codeeff.data import sha256_file
 from codeeff.model_adapters.early_exit.policy_syntax import parse_policy
 from codeeff.model_adapters.errors import VariantSpecError
 
@@ -368,19 +369,11 @@ def parse_variant(raw: Mapping[str, Any] | None = None, spec_file: str | None = 
     return spec
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _folder_sha256(path: Path) -> str:
     """Digest of a folder's files: each one's path relative to the folder and its sha256, in name order."""
     digest = hashlib.sha256()
     for child in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(child.relative_to(path).as_posix().encode() + b"\0" + _file_sha256(child).encode() + b"\n")
+        digest.update(child.relative_to(path).as_posix().encode() + b"\0" + sha256_file(child).encode() + b"\n")
     return digest.hexdigest()
 
 
@@ -402,7 +395,7 @@ def _file_reference(key: str, value: Any) -> tuple[str, str, str] | None:
 
 def content_sha256(path: Path) -> str:
     """sha256 of a file's bytes, or of a folder's files (relative names and contents, in name order)."""
-    return _folder_sha256(path) if path.is_dir() else _file_sha256(path)
+    return _folder_sha256(path) if path.is_dir() else sha256_file(path)
 
 
 def _referenced_files(spec: VariantSpec) -> dict[str, str]:

@@ -11,12 +11,13 @@ File: one safetensors file, tensors ``exit_<d>.down`` / ``exit_<d>.up`` (rank r)
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from codeeff.data import sha256_file
 
 FORMAT = "codeeff.exit_adapters/1"
 
@@ -98,14 +99,6 @@ def save(path: str | Path, adapters: ExitAdapters, extra: dict[str, str] | None 
     save_file(tensors, str(tmp), metadata=metadata)
     tmp.replace(path)
     return sha256_file(path)
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def load(path: str | Path, hidden_size: int | None = None, sha256: str | None = None) -> ExitAdapters:
