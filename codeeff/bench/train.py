@@ -178,20 +178,24 @@ def _rows_before_lite(args: argparse.Namespace) -> list[str]:
 _PRESENTATION = {"json", "no_progress", "resume", "logging_steps", "save_steps"}
 
 
-def _record_differs(record_file: Path, train_argv: list[str], model: Path) -> str:
+def _record_differs(record: dict[str, Any], train_argv: list[str], model: Path) -> str:
     """What differs between a training record and the ``codeeff train`` command ``train_argv`` (options as the
-    producer parses them, and the base model's weights by content); '' when nothing does. A record without the
-    weights' digest (written before records had one) is compared on its options alone."""
+    producer parses them, the base model's weights by content, and the exit adapters a policy learned on, by
+    content); '' when nothing does. A record without the weights' digest (written before records had one) is
+    compared on the rest alone."""
+    from codeeff.data import sha256_file
     from codeeff.train.cli import build_parser
     from codeeff.train.common import weights_sha256
 
-    record = json.loads(record_file.read_text())
     asked = vars(build_parser(train_argv).parse_args(train_argv))
     differ = [f"{key}: {record['args'].get(key)!r} != {value!r}" for key, value in sorted(asked.items())
               if key not in _PRESENTATION and record["args"].get(key) != value]  # fmt: skip
     recorded = (record["data"].get("base_model") or {}).get("weights_sha256")
     if recorded is not None and recorded != weights_sha256(model):
         differ.append(f"the weights of {model} changed since")
+    adapters = record["data"].get("exit_adapters")
+    if adapters and not (Path(adapters["path"]).is_file() and sha256_file(adapters["path"]) == adapters["sha256"]):
+        differ.append(f"the exit adapters {adapters['path']} changed since")
     return "; ".join(differ)
 
 
@@ -202,14 +206,15 @@ def _train_step(args: argparse.Namespace, model: Path, out: Path, argv: list[str
     train_argv = ["exits", *common, *argv]
     record_file = out / "training.json"
     if args.artifacts and record_file.is_file():
-        differ = _record_differs(record_file, train_argv, model)
+        record = json.loads(record_file.read_text())
+        differ = _record_differs(record, train_argv, model)
         if differ:
             raise ValueError(f"--artifacts: {out} was trained otherwise than asked ({differ}); remove the folder, or "
                              "continue it with codeeff train exits --resume --max-steps N")  # fmt: skip
         command, wall = ["(reused)"], 0.0
     else:
         command, wall = _codeeff(["train", "--json", *train_argv], out.parent / f"{out.name}.log")
-    record = json.loads(record_file.read_text())
+        record = json.loads(record_file.read_text())
     return {"command": " ".join(command), "args": record["args"], "wall_s": round(wall, 1), "cost": record["cost"],
             "agreement_table": record["results"]["table"], "fit_r2": record["results"].get("fit_r2"),
             "record": str(record_file), "outputs": record["results"]["outputs"]}  # fmt: skip
@@ -272,19 +277,12 @@ def _train_policy(args: argparse.Namespace, kind: str, model: Path, adapter_line
 
 
 def _policy_stale(record_file: Path, train_argv: list[str], model: Path) -> bool:
-    """A policy is derived and cheap to make: one from other options, from other weights, from weights its record
-    does not name, or on exit adapters whose file changed since, is trained again rather than reused."""
-    from codeeff.model_adapters.spec import content_sha256
-
+    """A policy is derived and cheap to make: one whose record differs from what is asked (options, weights, exit
+    adapters), or does not name the weights it learned on, is trained again rather than reused."""
     record = json.loads(record_file.read_text())
     if not (record["data"].get("base_model") or {}).get("weights_sha256"):
         return True
-    adapters = record["data"].get("exit_adapters")
-    if adapters and (
-        not Path(adapters["path"]).is_file() or content_sha256(Path(adapters["path"])) != adapters["sha256"]
-    ):
-        return True
-    return bool(_record_differs(record_file, train_argv, model))
+    return bool(_record_differs(record, train_argv, model))
 
 
 def _spec(work: Path, name: str, policy: str, depths: list[int], extra: list[str]) -> str:

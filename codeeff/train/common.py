@@ -48,13 +48,13 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def weights_sha256(model_dir: str | Path) -> str:
     """sha256 over a model folder's config and weight files (names and contents): which weights a producer started
     from, so a record made from other weights than a folder now holds is told apart (a retrained model at one path)."""
-    from codeeff.model_adapters.spec import content_sha256
+    from codeeff.data import sha256_file
 
     folder = Path(model_dir)
     files = [folder / "config.json", *sorted(folder.glob("*.safetensors")), *sorted(folder.glob("*.bin"))]
     digest = hashlib.sha256()
     for file in (f for f in files if f.is_file()):
-        digest.update(file.name.encode() + b"\0" + content_sha256(file).encode() + b"\n")
+        digest.update(file.name.encode() + b"\0" + sha256_file(file).encode() + b"\n")
     return digest.hexdigest()
 
 

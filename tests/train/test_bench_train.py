@@ -3,6 +3,8 @@ variant file runs again) and run in parallel with one torch thread each."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from codeeff.bench.train import _run_all, _run_task
@@ -80,13 +82,14 @@ def test_a_reused_record_must_match_the_options_and_the_weights(tiny6, tmp_path)
     argv = ["exits", "--model", str(model), "--out", str(tmp_path / "out"), "--max-steps", "400", "--lr", "1e-4"]
     args: argparse.Namespace = build_parser(argv).parse_args(argv)
     Record("exits", vars(args)).write(tmp_path)
-    record = tmp_path / "training.json"
+    record_file = tmp_path / "training.json"
+    record = json.loads(record_file.read_text())
     assert _record_differs(record, argv + ["--no-progress", "--save-steps", "7"], model) == ""
     assert "max_steps: 400 != 800" in _record_differs(record, [*argv[:-4], "--max-steps", "800", "--lr", "1e-4"], model)
-    assert not _policy_stale(record, argv, model)
+    assert not _policy_stale(record_file, argv, model)
     _retrain_in_place(model)
     assert "weights" in _record_differs(record, argv, model)
-    assert _policy_stale(record, argv, model)
+    assert _policy_stale(record_file, argv, model)
 
 
 def test_a_policy_on_exit_adapters_that_changed_is_trained_again(tiny6, tmp_path):
