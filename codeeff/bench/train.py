@@ -6,6 +6,7 @@
       model, so the dense baseline is the dense run of the same weights;
     - ``lite``: LITE fine-tuning (``--lite-mode``, ``--lite-steps``); the backbone changes, so the dense run of the
       fine-tuned model is measured too (the FLOPs baseline) besides the original (both quality ratios reported);
+      ``--exits-from DIR`` takes a LITE model trained elsewhere, possibly in stages (each stage's record counts);
     - ``none``: the untuned model.
     Then the exit classifier and (``--rl-timesteps`` > 0) the PPO exit agent on those exits, and ``codeeff run`` on
     ``py150_ctx30`` (``--limit`` documents, batch 1, KV copy fill) for: dense, the classifier at each threshold, the
@@ -32,12 +33,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 TASK = "py150_ctx30"
 FLOPS_TARGET = 0.80
 QUALITY_TARGET = 0.90
+Job = tuple[Path, str | None, Path, list[str]]  # one evaluation run: model, variant file, output folder, extra args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,12 +50,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train-rows", type=int, default=300, help="held-out rows for training")
     parser.add_argument("--positions", type=int, default=16384, help="observation positions for the classifier")
     parser.add_argument("--thresholds", default="0.6;0.8;0.9;0.94", help="classifier thresholds (the seed's T)")
+    parser.add_argument("--select-docs", type=int, default=0,
+                        help="choose the classifier's T on this many documents after the evaluated ones, then "
+                        "evaluate it (0: no choice, only --thresholds)")  # fmt: skip
+    parser.add_argument("--select-thresholds", help="the T candidates of --select-docs (default: --thresholds)")
     parser.add_argument("--confidence", default="0.9", help="untuned confidence-exit thresholds")
     parser.add_argument("--exits", default="14,18,22,26", help="exit depths ('seed' or a list)")
     parser.add_argument("--exit-train", choices=("adapters", "lite", "lite-adapters", "none"), default="adapters")
     parser.add_argument("--adapter-rank", type=int, default=0, help="adapters: rank (0 = full affine map)")
     parser.add_argument("--fit-blocks", type=int, default=32, help="adapters: 256-token blocks of the fit")
     parser.add_argument("--lite-steps", type=int, default=100, help="lite: optimizer steps")
+    parser.add_argument("--exits-from", metavar="DIR",
+                        help="lite: a `codeeff train exits` output folder to use instead of training LITE here (a "
+                        "model trained in stages: its record and those of the models it started from give the cost "
+                        "and the rows the policies must not learn on)")  # fmt: skip
     parser.add_argument("--lite-mode", choices=("full", "lora", "norms"), default="full")
     parser.add_argument(
         "--lite-lr", type=float, default=None, help="lite: learning rate (default 5e-5 full, 1e-3 else)"
@@ -87,10 +98,9 @@ def _codeeff(args: list[str], log: Path, threads: int | None = None) -> tuple[li
     return command, time.monotonic() - start
 
 
-def _run_all(
-    jobs: dict[str, tuple[Path, str | None, Path, list[str]]], limit: int, reuse: bool, parallel: int
-) -> dict[str, dict[str, Any]]:
-    """Every run of ``jobs``, ``parallel`` at a time, each then with ``cpu_count // parallel`` torch threads."""
+def _run_all(jobs: dict[str, Job], limit: int | None, reuse: bool, parallel: int) -> dict[str, dict[str, Any]]:
+    """Every run of ``jobs``, ``parallel`` at a time, each then with ``cpu_count // parallel`` torch threads
+    (``limit`` None: the jobs name their documents with ``--samples``)."""
     from concurrent.futures import ThreadPoolExecutor
 
     threads = max(1, (os.cpu_count() or 1) // parallel) if parallel > 1 else None
@@ -108,7 +118,7 @@ def _run_task(
     model: Path,
     variant: str | None,
     out: Path,
-    limit: int,
+    limit: int | None,
     extra: list[str] = (),
     reuse: bool = False,
     threads: int | None = None,
@@ -120,7 +130,8 @@ def _run_task(
     from codeeff.train.common import weights_sha256
 
     model_args = f"pretrained={model}" + (f",spec={variant}" if variant else "")
-    argv = ["run", "--model", "codeeff-hf", "--model_args", model_args, "--tasks", TASK, "--limit", str(limit)]
+    argv = ["run", "--model", "codeeff-hf", "--model_args", model_args, "--tasks", TASK]
+    argv += ["--limit", str(limit)] if limit is not None else []
     argv += ["--batch_size", "1", "--output_path", str(out), "--log_samples", *extra]
     stamp_file = out.parent / f"{out.name}.done.json"
     stamp = {
@@ -162,16 +173,29 @@ def _run_task(
         "gen_tokens": value("gen_tokens"),
         "layers_per_token": value("layers_per_token"),
         "decode_s": value("decode_s"),
+        "documents": len(doc_ids),
         "max_doc_id": max(doc_ids),
     }
 
 
-def _rows_before_lite(args: argparse.Namespace) -> list[str]:
-    """After LITE, what learns on its model (adapters, policies) takes rows the fine-tuning never saw: the producer
-    option that skips LITE's training and validation rows; none without LITE."""
-    if args.exit_train not in ("lite", "lite-adapters"):
+# validation rows of what learns on a fine-tuned model (exit adapters, policies)
+UNSEEN_VAL_ROWS = 50
+
+
+def _rows_unseen(args: argparse.Namespace, exits_training: list[dict[str, Any]]) -> list[str]:
+    """What learns on a LITE model (adapters, policies) takes rows no fine-tuning stage saw: ``--train-rows`` + 50
+    rows ending as near the file's end as they can without overlapping any stage's training or validation rows (just
+    before them, for one stage at the end); nothing to skip without LITE."""
+    stages = [step["data"] for step in exits_training if step["args"].get("mode") != "adapters"]
+    if not stages:
         return []
-    return ["--skip-last-rows", str(args.train_rows + args.lite_val_rows)]
+    total = stages[0]["rows_in_file"]
+    size = args.train_rows + UNSEEN_VAL_ROWS
+    seen = [(data["val_rows"][0], data["train_rows"][1]) for data in stages]
+    for end in sorted({total, *(start for start, _ in seen)}, reverse=True):
+        if end >= size and all(end <= start or end - size >= stop for start, stop in seen):
+            return ["--skip-last-rows", str(total - end), "--val-rows", str(UNSEEN_VAL_ROWS)]
+    raise ValueError(f"no {size} consecutive rows of the {total} are outside the fine-tuning's rows {seen}")
 
 
 # options that change how a producer reports, not what it makes
@@ -215,9 +239,32 @@ def _train_step(args: argparse.Namespace, model: Path, out: Path, argv: list[str
     else:
         command, wall = _codeeff(["train", "--json", *train_argv], out.parent / f"{out.name}.log")
         record = json.loads(record_file.read_text())
+    return _step_summary(record, record_file, command, wall)
+
+
+def _step_summary(record: dict[str, Any], record_file: Path, command: list[str], wall: float) -> dict[str, Any]:
     return {"command": " ".join(command), "args": record["args"], "wall_s": round(wall, 1), "cost": record["cost"],
             "agreement_table": record["results"]["table"], "fit_r2": record["results"].get("fit_r2"),
-            "record": str(record_file), "outputs": record["results"]["outputs"]}  # fmt: skip
+            "data": record["data"], "record": str(record_file), "outputs": record["results"]["outputs"]}  # fmt: skip
+
+
+def _given_exits(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]]]:
+    """``--exits-from DIR``: its model and one summary per training stage that made it, oldest first."""
+    from codeeff.train.common import RECORD_FILE, record_chain
+
+    record_file = Path(args.exits_from) / RECORD_FILE
+    if not record_file.is_file():
+        raise ValueError(f"--exits-from: {record_file} does not exist (not a `codeeff train exits` output folder)")
+    chain = record_chain(record_file)
+    records = [json.loads(path.read_text()) for path in chain]
+    last = records[0]
+    if last["producer"] != "exits" or last["args"].get("mode") == "adapters":
+        raise ValueError(f"--exits-from: {record_file} is a {last['producer']} record of mode "
+                         f"{last['args'].get('mode')!r}, not a LITE fine-tuning")  # fmt: skip
+    if str(last["args"].get("exits")).replace(" ", "") != args.exits.replace(" ", ""):
+        raise ValueError(f"--exits {args.exits}, but {args.exits_from} trained exits {last['args'].get('exits')}")
+    steps = [_step_summary(record, path, ["(given)"], 0.0) for record, path in zip(records, chain, strict=True)]
+    return Path(last["results"]["outputs"]["model"]), steps[::-1]
 
 
 def _train_exits(args: argparse.Namespace, model: Path, work: Path) -> tuple[Path, list[str], list[dict[str, Any]]]:
@@ -227,7 +274,9 @@ def _train_exits(args: argparse.Namespace, model: Path, work: Path) -> tuple[Pat
     steps: list[dict[str, Any]] = []
     if args.exit_train == "none":
         return model, [], steps
-    if args.exit_train in ("lite", "lite-adapters"):
+    if args.exits_from:
+        model, steps = _given_exits(args)
+    elif args.exit_train in ("lite", "lite-adapters"):
         lr = args.lite_lr if args.lite_lr is not None else 5e-5 if args.lite_mode == "full" else 1e-3
         argv = ["--mode", args.lite_mode, "--max-steps", str(args.lite_steps), "--batch-size", str(args.lite_batch),
                 "--seq-len", "256", "--lr", str(lr), "--save-steps", "25", "--val-rows", str(args.lite_val_rows),
@@ -239,7 +288,7 @@ def _train_exits(args: argparse.Namespace, model: Path, work: Path) -> tuple[Pat
     if args.exit_train in ("adapters", "lite-adapters"):
         argv = ["--mode", "adapters", "--adapter-init", "lstsq", "--adapter-rank", str(args.adapter_rank),
                 "--max-steps", "0", "--seq-len", "256", "--fit-blocks", str(args.fit_blocks)]  # fmt: skip
-        argv += _rows_before_lite(args)
+        argv += _rows_unseen(args, steps)
         out = work / ("exits" if args.exit_train == "adapters" else "exit_adapters")
         steps.append(_train_step(args, model, out, argv))
         outputs = steps[-1]["outputs"]
@@ -251,14 +300,21 @@ def _train_exits(args: argparse.Namespace, model: Path, work: Path) -> tuple[Pat
     return model, [], steps
 
 
-def _train_policy(args: argparse.Namespace, kind: str, model: Path, adapter_lines: list[str], work: Path):
+def _train_policy(
+    args: argparse.Namespace,
+    kind: str,
+    model: Path,
+    adapter_lines: list[str],
+    work: Path,
+    exits_training: list[dict[str, Any]],
+):
     out = work / f"policy_{kind}"
     argv = ["train", "--json", "exit-policy", "--kind", kind, "--model", str(model), "--out", str(out),
             "--exits", args.exits, "--train-rows", str(args.train_rows), "--max-positions", str(args.positions),
             "--seq-len", "256", "--no-progress"]  # fmt: skip
     if adapter_lines:
         argv += ["--exit-adapters", adapter_lines[0].split(": ", 1)[1]]
-    argv += _rows_before_lite(args)
+    argv += _rows_unseen(args, exits_training)
     if kind == "rl":
         argv += [
             "--timesteps",
@@ -296,9 +352,11 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
     if args.artifacts:
         work = Path(args.artifacts)
     variant_model, adapter_lines, exits_training = _train_exits(args, model, work)
-    record, classifier = _train_policy(args, "classifier", variant_model, adapter_lines, work)
-    rl = _train_policy(args, "rl", variant_model, adapter_lines, work) if args.rl_timesteps > 0 else None
-    heldout_from = record["data"]["heldout_from"]
+    record, classifier = _train_policy(args, "classifier", variant_model, adapter_lines, work, exits_training)
+    rl = (
+        _train_policy(args, "rl", variant_model, adapter_lines, work, exits_training) if args.rl_timesteps > 0 else None
+    )
+    heldout_from = min(step["data"]["heldout_from"] for step in [{"data": record["data"]}, *exits_training])
     depths = record["results"]["exit_depths"]
     gen = ["--gen_kwargs", f"max_gen_toks={args.gen_toks}"] if args.gen_toks else []
     classifier_file = (work / "policy_classifier" / "exit_classifier.pt").resolve()
@@ -308,15 +366,21 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
         paths = [work / f"policy_{kind}" / "training.json", *exits_record]
         return [f"training: {';'.join(str(p.resolve()) for p in paths if p.is_file())}"]
 
-    # name -> (model, variant file, output folder, extra arguments)
-    jobs: dict[str, tuple[Path, str | None, Path, list[str]]] = {"dense": (model, None, work / "run_dense", gen)}
-    if variant_model != model:  # LITE changed the backbone: its own dense run is the FLOPs baseline
-        jobs["dense (fine-tuned)"] = (variant_model, None, work / "run_dense_tuned", gen)
-    jobs["prefill"] = (model, None, work / "run_prefill", ["--gen_kwargs", "max_gen_toks=1"])
-    for t in args.thresholds.split(";"):
-        extra = adapter_lines + cost_line("classifier")
-        spec = _spec(work, f"classifier_{t}", f"classifier:{classifier_file}:{t}", depths, extra)
-        jobs[f"classifier T={t}"] = (variant_model, spec, work / f"run_classifier_{t}", gen)
+    def classifier_job(t: str, folder: str) -> Job:
+        spec = _spec(work, f"classifier_{t}", f"classifier:{classifier_file}:{t}", depths,
+                     adapter_lines + cost_line("classifier"))  # fmt: skip
+        return variant_model, spec, work / f"{folder}_{t}", gen
+
+    selection = None
+    thresholds = args.thresholds.split(";")
+    if args.select_docs:
+        selection = _select_threshold(args, model, variant_model, work, gen, classifier_job)
+        if selection["chosen"] is not None:
+            selection["evaluated_as"] = f"classifier T={selection['chosen']}"
+            thresholds += [] if selection["chosen"] in thresholds else [selection["chosen"]]
+    jobs = _baseline_jobs(model, variant_model, work, "run", gen)
+    for t in thresholds:
+        jobs[f"classifier T={t}"] = classifier_job(t, "run_classifier")
     if rl is not None:
         policy_file = (work / "policy_rl" / "ppo_policy.pt").resolve()
         spec = _spec(work, "rl", f"policy:{policy_file}:{args.rl_threshold}", depths, adapter_lines + cost_line("rl"))
@@ -325,6 +389,39 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
         spec = _spec(work, f"confidence_{t}", f"confidence:{t}", depths, [])
         jobs[f"untuned confidence T={t}"] = (model, spec, work / f"run_confidence_{t}", gen)
     runs = _run_all(jobs, args.limit, bool(args.artifacts), args.jobs)
+    prefill_flops = _score(runs)
+    evaluated = [*runs.values(), *(selection["runs"].values() if selection else [])]
+    leak = [r["command"] for r in evaluated if r["max_doc_id"] >= heldout_from]
+    return {
+        "exit_training": exits_training,
+        "variant_model": str(variant_model),
+        "exit_adapters": adapter_lines,
+        "classifier": classifier,
+        "rl": rl[1] if rl else None,
+        "data": record["data"],
+        "oracle": record["results"]["oracle"],
+        "oracle_point": _oracle_point(model, record["results"]["oracle"]),
+        "prefill_flops": prefill_flops,
+        "runs": runs,
+        "selection": selection,
+        "heldout_ok": not leak,
+        "met_by": [n for n, r in runs.items() if r["meets_target"] and not n.startswith("dense")],
+    }  # fmt: skip
+
+
+def _baseline_jobs(model: Path, variant_model: Path, work: Path, prefix: str, gen: list[str]) -> dict[str, Job]:
+    """The runs every ratio needs: dense, the fine-tuned model's dense run (the FLOPs baseline when LITE changed the
+    backbone), and the dense ``max_gen_toks=1`` run that measures the prefill."""
+    jobs: dict[str, Job] = {"dense": (model, None, work / f"{prefix}_dense", gen)}
+    if variant_model != model:
+        jobs["dense (fine-tuned)"] = (variant_model, None, work / f"{prefix}_dense_tuned", gen)
+    jobs["prefill"] = (model, None, work / f"{prefix}_prefill", ["--gen_kwargs", "max_gen_toks=1"])
+    return jobs
+
+
+def _score(runs: dict[str, dict[str, Any]]) -> float:
+    """Adds each run's ratios to the baseline (and to the original model) and whether it meets the target; removes
+    the prefill run and returns the prefill FLOPs."""
     prefill = runs.pop("prefill")
     baseline = runs.get("dense (fine-tuned)", runs["dense"])
     # the max_gen_toks=1 run processes the prompts plus one generated token per document: remove that token
@@ -348,21 +445,36 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
             and min(run["rougeL_ratio"] or 0, run["rougeL_ratio_vs_original"] or 0) >= QUALITY_TARGET
             and min(run["codebleu_ratio"] or 0, run["codebleu_ratio_vs_original"] or 0) >= QUALITY_TARGET
         )
-    leak = [n for n, r in runs.items() if r["max_doc_id"] >= heldout_from]
-    return {
-        "exit_training": exits_training,
-        "variant_model": str(variant_model),
-        "exit_adapters": adapter_lines,
-        "classifier": classifier,
-        "rl": rl[1] if rl else None,
-        "data": record["data"],
-        "oracle": record["results"]["oracle"],
-        "oracle_point": _oracle_point(model, record["results"]["oracle"]),
-        "prefill_flops": prefill_flops,
-        "runs": runs,
-        "heldout_ok": not leak,
-        "met_by": [n for n, r in runs.items() if r["meets_target"] and not n.startswith("dense")],
-    }  # fmt: skip
+    return prefill_flops
+
+
+def _select_threshold(
+    args: argparse.Namespace,
+    model: Path,
+    variant_model: Path,
+    work: Path,
+    gen: list[str],
+    classifier_job: Callable[[str, str], Job],
+) -> dict[str, Any]:
+    """``--select-docs N``: the classifier's T chosen on the N documents after the evaluated ones (indices
+    ``limit`` … ``limit + N − 1``, none of them evaluated, all below the training rows): the cheapest of
+    ``--select-thresholds`` that meets the target there (``None`` when none does). The evaluated documents are then
+    measured at that T like at the others, so T is never chosen on them."""
+    docs = range(args.limit, args.limit + args.select_docs)
+    samples = ["--samples", json.dumps({TASK: list(docs)}, separators=(",", ":"))]
+    jobs = {name: (m, v, o, [*e, *samples]) for name, (m, v, o, e) in
+            _baseline_jobs(model, variant_model, work, "select", gen).items()}  # fmt: skip
+    candidates = (args.select_thresholds or args.thresholds).split(";")
+    for t in candidates:
+        m, v, o, e = classifier_job(t, "select_classifier")
+        jobs[f"classifier T={t}"] = (m, v, o, [*e, *samples])
+    runs = _run_all(jobs, None, bool(args.artifacts), args.jobs)
+    _score(runs)
+    meeting = [(runs[f"classifier T={t}"]["flops_per_gen_token_ratio"], t) for t in candidates
+               if runs[f"classifier T={t}"]["meets_target"]]  # fmt: skip
+    return {"doc_indices": [docs.start, docs.stop - 1], "thresholds": candidates,
+            "chosen": min(meeting)[1] if meeting else None, "rule": "the lowest FLOPs ratio among the thresholds "
+            "that meet the target on these documents", "runs": runs}  # fmt: skip
 
 
 def _oracle_point(model: Path, oracle: dict[str, Any]) -> dict[str, Any]:
@@ -407,6 +519,8 @@ def _abaco(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from codeeff.bench.adapters import _pick_model
 
+    if args.exits_from and args.exit_train not in ("lite", "lite-adapters"):
+        raise ValueError(f"--exits-from is a LITE-trained model: use it with --exit-train lite, not {args.exit_train}")
     model, which = _pick_model(args.model)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)

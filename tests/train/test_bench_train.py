@@ -111,3 +111,10 @@ def test_a_policy_on_exit_adapters_that_changed_is_trained_again(tiny6, tmp_path
     assert not _policy_stale(tmp_path / "training.json", argv, tiny6)
     adapters.write_bytes(b"adapters v2")  # refitted into the same file
     assert _policy_stale(tmp_path / "training.json", argv, tiny6)
+
+
+def test_a_run_on_named_documents_evaluates_those(tiny6, tmp_path, data_env):
+    samples = ["--samples", json.dumps({"py150_ctx30": [3, 5]})]
+    run = _run_task(tiny6, None, tmp_path / "run", None, ["--gen_kwargs", "max_gen_toks=2", *samples])
+    assert run["documents"] == 2 and run["max_doc_id"] >= 5
+    assert "--limit" not in run["command"]
