@@ -90,7 +90,7 @@ def _figures(flops_ratio: float, quality: float) -> dict:
 
 
 def test_the_threshold_is_chosen_on_other_documents_as_the_cheapest_that_meets_the_target(monkeypatch, tmp_path):
-    from codeeff.bench import train
+    from codeeff.bench import train_runs
 
     asked: dict = {}
     figures = {"0.9": _figures(0.78, 0.85), "0.92": _figures(0.79, 0.91), "0.94": _figures(0.81, 0.95)}
@@ -100,18 +100,18 @@ def test_the_threshold_is_chosen_on_other_documents_as_the_cheapest_that_meets_t
         runs = {"dense": _figures(1.0, 1.0), "prefill": {**_figures(0.0, 1.0), "gen_tokens": 0}}
         return {**runs, **{f"classifier T={t}": dict(f) for t, f in figures.items()}}
 
-    monkeypatch.setattr(train, "_run_all", run_all)
+    monkeypatch.setattr(train_runs, "run_all", run_all)
     args = argparse.Namespace(limit=200, select_docs=50, select_thresholds=None, thresholds="0.9;0.92;0.94",
                               jobs=2, artifacts=None)  # fmt: skip
 
     def classifier_job(t, folder):
         return tmp_path, f"spec_{t}", tmp_path / f"{folder}_{t}", []
 
-    chosen = train._select_threshold(args, tmp_path, tmp_path, tmp_path, [], classifier_job)
+    chosen = train_runs.select_threshold(args, tmp_path, tmp_path, tmp_path, [], classifier_job)
     assert chosen["chosen"] == "0.92" and chosen["doc_indices"] == [200, 249]
     assert asked["limit"] is None
     for _, _, out, extra in asked["jobs"].values():  # every run names the 50 documents after the evaluated ones
         assert out.name.startswith("select_")
         assert json.loads(extra[extra.index("--samples") + 1]) == {"py150_ctx30": list(range(200, 250))}
     figures["0.92"] = _figures(0.79, 0.89)
-    assert train._select_threshold(args, tmp_path, tmp_path, tmp_path, [], classifier_job)["chosen"] is None
+    assert train_runs.select_threshold(args, tmp_path, tmp_path, tmp_path, [], classifier_job)["chosen"] is None

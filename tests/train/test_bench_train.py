@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from codeeff.bench.train import _run_all, _run_task
+from codeeff.bench.train_runs import run_all, run_task
 
 pytestmark = pytest.mark.slow
 
@@ -24,13 +24,13 @@ def _spec(path, threshold: str) -> str:
 
 def test_a_finished_run_is_reused_and_a_changed_variant_runs_again(tiny6, tmp_path, data_env):
     spec = _spec(tmp_path / "v.yaml", "0.5")
-    first = _run_task(tiny6, spec, tmp_path / "run", 1, ["--gen_kwargs", "max_gen_toks=4"], reuse=True)
+    first = run_task(tiny6, spec, tmp_path / "run", 1, ["--gen_kwargs", "max_gen_toks=4"], reuse=True)
     log = tmp_path / "run.log"
     stamp = log.stat().st_mtime_ns
-    again = _run_task(tiny6, spec, tmp_path / "run", 1, ["--gen_kwargs", "max_gen_toks=4"], reuse=True)
+    again = run_task(tiny6, spec, tmp_path / "run", 1, ["--gen_kwargs", "max_gen_toks=4"], reuse=True)
     assert log.stat().st_mtime_ns == stamp and again == first  # read back, not run
     _spec(tmp_path / "v.yaml", "0.9")
-    changed = _run_task(tiny6, spec, tmp_path / "run", 1, ["--gen_kwargs", "max_gen_toks=4"], reuse=True)
+    changed = run_task(tiny6, spec, tmp_path / "run", 1, ["--gen_kwargs", "max_gen_toks=4"], reuse=True)
     assert log.stat().st_mtime_ns != stamp and changed["command"] == first["command"]
     assert first["max_doc_id"] == 0 and first["gen_tokens"] > 0 and first["layers_per_token"] <= 6
 
@@ -41,7 +41,7 @@ def test_parallel_runs_get_one_thread_each_and_keep_their_names(tiny6, tmp_path,
         "dense": (tiny6, None, tmp_path / "dense", gen),
         "untuned confidence T=0.5": (tiny6, _spec(tmp_path / "c.yaml", "0.5"), tmp_path / "conf", gen),
     }
-    runs = _run_all(jobs, 1, reuse=False, parallel=2)
+    runs = run_all(jobs, 1, reuse=False, parallel=2)
     assert list(runs) == ["dense", "untuned confidence T=0.5"]
     assert all(run["omp_threads"] == 1 for run in runs.values())
     assert runs["dense"]["layers_per_token"] == 6
@@ -61,11 +61,11 @@ def test_a_model_retrained_at_the_same_path_runs_again(tiny6, tmp_path, data_env
     model = tmp_path / "model"
     shutil.copytree(tiny6, model)
     gen = ["--gen_kwargs", "max_gen_toks=4"]
-    _run_task(model, None, tmp_path / "run", 1, gen, reuse=True)
+    run_task(model, None, tmp_path / "run", 1, gen, reuse=True)
     log = tmp_path / "run.log"
     stamp = log.stat().st_mtime_ns
     _retrain_in_place(model)
-    _run_task(model, None, tmp_path / "run", 1, gen, reuse=True)
+    run_task(model, None, tmp_path / "run", 1, gen, reuse=True)
     assert log.stat().st_mtime_ns != stamp
 
 
@@ -115,6 +115,6 @@ def test_a_policy_on_exit_adapters_that_changed_is_trained_again(tiny6, tmp_path
 
 def test_a_run_on_named_documents_evaluates_those(tiny6, tmp_path, data_env):
     samples = ["--samples", json.dumps({"py150_ctx30": [3, 5]})]
-    run = _run_task(tiny6, None, tmp_path / "run", None, ["--gen_kwargs", "max_gen_toks=2", *samples])
+    run = run_task(tiny6, None, tmp_path / "run", None, ["--gen_kwargs", "max_gen_toks=2", *samples])
     assert run["documents"] == 2 and run["max_doc_id"] >= 5
     assert "--limit" not in run["command"]
