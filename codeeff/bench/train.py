@@ -164,14 +164,13 @@ def _given_exits(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]]]:
     if not record_file.is_file():
         raise ValueError(f"--exits-from: {record_file} does not exist (not a `codeeff train exits` output folder)")
     chain = record_chain(record_file)
-    records = [json.loads(path.read_text()) for path in chain]
-    last = records[0]
+    last = chain[0][1]
     if last["producer"] != "exits" or last["args"].get("mode") == "adapters":
         raise ValueError(f"--exits-from: {record_file} is a {last['producer']} record of mode "
                          f"{last['args'].get('mode')!r}, not a LITE fine-tuning")  # fmt: skip
     if str(last["args"].get("exits")).replace(" ", "") != args.exits.replace(" ", ""):
         raise ValueError(f"--exits {args.exits}, but {args.exits_from} trained exits {last['args'].get('exits')}")
-    steps = [_step_summary(record, path, ["(given)"], 0.0) for record, path in zip(records, chain, strict=True)]
+    steps = [_step_summary(record, path, ["(given)"], 0.0) for path, record in chain]
     return Path(last["results"]["outputs"]["model"]), steps[::-1]
 
 
@@ -264,7 +263,7 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
     rl = (
         _train_policy(args, "rl", variant_model, adapter_lines, work, exits_training) if args.rl_timesteps > 0 else None
     )
-    heldout_from = min(step["data"]["heldout_from"] for step in [{"data": record["data"]}, *exits_training])
+    heldout_from = min([record["data"]["heldout_from"], *(step["data"]["heldout_from"] for step in exits_training)])
     depths = record["results"]["exit_depths"]
     gen = ["--gen_kwargs", f"max_gen_toks={args.gen_toks}"] if args.gen_toks else []
     classifier_file = (work / "policy_classifier" / "exit_classifier.pt").resolve()

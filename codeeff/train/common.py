@@ -82,30 +82,32 @@ class Record:
         return path
 
 
-def record_chain(record_file: str | Path) -> list[Path]:
-    """The record and the records of the ``codeeff train`` runs its base model came out of, newest first: a
-    producer started from the model folder ``M`` that a record beside it (``M/../training.json``, whose
+def record_chain(record_file: str | Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The record (path, contents) and the records of the ``codeeff train`` runs its base model came out of, newest
+    first: a producer started from the model folder ``M`` that a record beside it (``M/../training.json``, whose
     ``results.outputs.model`` is ``M``) wrote; so the cost to make a model trained in stages is the sum over the
     chain. A base model whose weights differ from those the later stage recorded breaks the chain loudly: the
-    earlier record no longer describes what was trained on."""
-    chain = [Path(record_file).resolve()]
+    earlier record no longer describes what was trained on. Each record file is read once."""
+    path = Path(record_file).resolve()
+    chain = [(path, json.loads(path.read_text()))]
     while True:
-        base = json.loads(chain[-1].read_text())["data"].get("base_model") or {}
+        base = chain[-1][1]["data"].get("base_model") or {}
         if not base.get("path"):
             return chain
         folder = Path(base["path"]).resolve()
-        parent = folder.parent / RECORD_FILE
-        if not parent.is_file() or parent.resolve() in chain:
+        parent = (folder.parent / RECORD_FILE).resolve()
+        if not parent.is_file() or parent in (p for p, _ in chain):
             return chain
-        made = (json.loads(parent.read_text()).get("results") or {}).get("outputs") or {}
+        record = json.loads(parent.read_text())
+        made = (record.get("results") or {}).get("outputs") or {}
         if not made.get("model") or Path(made["model"]).resolve() != folder:
             return chain
         if base.get("weights_sha256") and base["weights_sha256"] != weights_sha256(folder):
             raise ValueError(
-                f"{chain[-1]} was trained from {folder}, whose weights changed since; {parent} no longer describes "
-                "the model it started from"
+                f"{chain[-1][0]} was trained from {folder}, whose weights changed since; {parent} no longer "
+                "describes the model it started from"
             )
-        chain.append(parent.resolve())
+        chain.append((parent, record))
 
 
 def training_arguments(args: argparse.Namespace, **overrides: Any):
