@@ -15,7 +15,9 @@
     checks and adapters included) at ≥ 0.90× the baseline's ROUGE-L and CodeBLEU. FLOPs per *generated* token =
     (run's flops_total − prefill FLOPs) / generated tokens, the prefill FLOPs from a dense ``max_gen_toks=1`` run over
     the same documents. Decode speedup = dense decode_s / variant decode_s per generated token (wall clock; noisy on a
-    shared machine). ``--artifacts DIR`` reuses a previous report's trained files and runs only the evaluations.
+    shared machine). Every quality ratio carries its 90 % paired-bootstrap interval over the documents, and every
+    early-exit run a ``target_verdict`` read from the intervals (met / inconclusive / not met; ``met_by_intervals``)
+    besides the point-estimate ``meets_target`` (``met_by``): :mod:`codeeff.bench.quality_intervals`. ``--artifacts DIR`` reuses a previous report's trained files and runs only the evaluations.
 (b) ABACO at CR ``--abaco-ratio`` of the MLP (gate, up, down): held-out perplexity of plain truncated SVD at the
     same ranks vs ABACO after ``--abaco-steps`` steps.
 Each step's command is in the JSON. Every document the runs evaluate has an id below the training rows.
@@ -32,6 +34,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from codeeff.bench import quality_intervals
 from codeeff.bench.train_runs import (
     Job,
     baseline_jobs,
@@ -313,7 +316,20 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
         "selection": selection,
         "heldout_ok": not leak,
         "met_by": [n for n, r in runs.items() if r["meets_target"] and not n.startswith("dense")],
+        "met_by_intervals": [n for n, r in runs.items() if r.get("target_verdict") == "met"],
+        "quality_intervals": _INTERVALS,
     }  # fmt: skip
+
+
+_INTERVALS = {
+    "confidence": quality_intervals.CONFIDENCE,
+    "resamples": quality_intervals.DEFAULT_RESAMPLES,
+    "seed": quality_intervals.DEFAULT_SEED,
+    "method": "paired bootstrap over documents: each resample recomputes both runs' corpus ROUGE-L (mean of per-pair "
+    "F) and CodeBLEU (codeeff mode, from per-pair counts); percentile interval of the ratio",
+    "verdict": "met: FLOPs ratio within target and every quality interval at or above 0.90; not met: FLOPs over or "
+    "an interval wholly below; inconclusive otherwise",
+}
 
 
 def _oracle_point(model: Path, oracle: dict[str, Any]) -> dict[str, Any]:
@@ -375,6 +391,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         report["plot"] = str(plot(report, args.plot))
     report["summary"] = {
         "early_exit_targets_met_by": (report.get("exits") or {}).get("met_by"),
+        "early_exit_targets_met_by_intervals": (report.get("exits") or {}).get("met_by_intervals"),
         "abaco_ppl_below_plain_svd": (report.get("abaco") or {}).get("abaco_below_svd"),
     }
     return report

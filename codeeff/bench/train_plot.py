@@ -14,7 +14,8 @@ def offline_flops_ratio(mean_layers: float, num_layers: int, layer_flops: float,
 def plot(report: dict[str, Any], path: str | Path, metrics: tuple[str, ...] = ("rougeL", "codebleu")) -> Path:
     """One panel per metric: measured runs (dense, classifier curve over T, RL, untuned confidence) and, when the
     report has it, the oracle's teacher-forced point (an upper bound, drawn hollow). Quality is the ratio to the
-    FLOPs baseline's (the fine-tuned model's dense run after LITE, else the original's)."""
+    FLOPs baseline's (the fine-tuned model's dense run after LITE, else the original's); vertical bars are the
+    ratios' paired-bootstrap intervals when the report has them."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -42,6 +43,10 @@ def _panel(ax: Any, exits: dict[str, Any], metric: str) -> None:
         ax.plot([c[0] for c in curve], [c[1] for c in curve], "o-", label="trained exits + classifier (T)")
         for x, y, t in curve:
             ax.annotate(f"T={t}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    for run in runs.values():  # the interval of every quality ratio that has one
+        interval = run.get(f"{metric}_ratio_interval")
+        if interval is not None and run[f"{metric}_ratio"] is not None:
+            ax.vlines(run["flops_per_gen_token_ratio"], *interval, color="grey", alpha=0.6, lw=1)
     styles = {"dense (fine-tuned)": ("*", "black"), "dense": ("*", "grey"), "RL": ("s", "tab:green"),
               "untuned": ("x", "tab:red")}  # fmt: skip  # run-name prefix -> (marker, colour); first match wins
     for name, run in runs.items():

@@ -106,6 +106,7 @@ def run_task(
         "decode_s": value("decode_s"),
         "documents": len(doc_ids),
         "max_doc_id": max(doc_ids),
+        "samples_file": str(sample_file),
     }
 
 
@@ -120,8 +121,9 @@ def baseline_jobs(model: Path, variant_model: Path, work: Path, prefix: str, gen
 
 
 def score(runs: dict[str, dict[str, Any]]) -> float:
-    """Adds each run's ratios to the baseline (and to the original model) and whether it meets the target; removes
-    the prefill run and returns the prefill FLOPs."""
+    """Adds each run's ratios to the baseline (and to the original model), whether its point estimates meet the
+    target, and their paired-bootstrap intervals with the verdict they support (:func:`add_intervals`); removes the
+    prefill run and returns the prefill FLOPs."""
     prefill = runs.pop("prefill")
     baseline = runs.get("dense (fine-tuned)", runs["dense"])
     # the max_gen_toks=1 run processes the prompts plus one generated token per document: remove that token
@@ -145,7 +147,31 @@ def score(runs: dict[str, dict[str, Any]]) -> float:
             and min(run["rougeL_ratio"] or 0, run["rougeL_ratio_vs_original"] or 0) >= QUALITY_TARGET
             and min(run["codebleu_ratio"] or 0, run["codebleu_ratio_vs_original"] or 0) >= QUALITY_TARGET
         )
+    add_intervals(runs)
     return prefill_flops
+
+
+def add_intervals(runs: dict[str, dict[str, Any]]) -> None:
+    """Each run's quality ratios get their paired-bootstrap interval (``<metric>_ratio_interval``,
+    ``<metric>_ratio_vs_original_interval``) and every early-exit run a ``target_verdict`` from those intervals
+    (:mod:`codeeff.bench.quality_intervals`): a point estimate a few hundredths over the bound is not a met target
+    when its interval reaches below it."""
+    from codeeff.bench import quality_intervals as qi
+
+    scores = {name: qi.read_scores(run["samples_file"]) for name, run in runs.items()}
+    for name, run in runs.items():
+        qi.check_reported(scores[name], run, name)
+    baseline = "dense (fine-tuned)" if "dense (fine-tuned)" in runs else "dense"
+    bases = {"ratio": scores[baseline], "ratio_vs_original": scores["dense"]}
+    for name, run in runs.items():
+        intervals = qi.ratio_intervals(scores[name], bases)
+        for metric in qi.METRICS:
+            for key in bases:
+                run[f"{metric}_{key}_interval"] = intervals[f"{metric}_{key}"]
+        if not name.startswith("dense"):
+            run["target_verdict"] = qi.target_verdict(
+                run["flops_per_gen_token_ratio"], list(intervals.values()), FLOPS_TARGET, QUALITY_TARGET
+            )
 
 
 def select_threshold(

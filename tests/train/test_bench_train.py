@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from codeeff.bench.train_runs import run_all, run_task
+from codeeff.bench.train_runs import add_intervals, run_all, run_task
 
 pytestmark = pytest.mark.slow
 
@@ -118,3 +118,10 @@ def test_a_run_on_named_documents_evaluates_those(tiny6, tmp_path, data_env):
     run = run_task(tiny6, None, tmp_path / "run", None, ["--gen_kwargs", "max_gen_toks=2", *samples])
     assert run["documents"] == 2 and run["max_doc_id"] >= 5
     assert "--limit" not in run["command"]
+    # the task's logged samples give the run's own scores back, so its quality ratios get intervals
+    runs = {"dense": run, "classifier T=0.9": dict(run, flops_per_gen_token_ratio=0.7)}
+    add_intervals(runs)
+    for metric in ("rougeL", "codebleu"):
+        expected = [1.0, 1.0] if run[metric] else None  # a random tiny model may score 0: no ratio then
+        assert runs["classifier T=0.9"][f"{metric}_ratio_interval"] == expected
+    assert runs["classifier T=0.9"]["target_verdict"] in ("met", "inconclusive")
