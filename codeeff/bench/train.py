@@ -17,7 +17,8 @@
     the same documents. Decode speedup = dense decode_s / variant decode_s per generated token (wall clock; noisy on a
     shared machine). Every quality ratio carries its 90 % paired-bootstrap interval over the documents, and every
     early-exit run a ``target_verdict`` read from the intervals (met / inconclusive / not met; ``met_by_intervals``)
-    besides the point-estimate ``meets_target`` (``met_by``): :mod:`codeeff.bench.quality_intervals`. ``--artifacts DIR`` reuses a previous report's trained files and runs only the evaluations.
+    besides the point-estimate ``meets_target`` (``met_by``): :mod:`codeeff.bench.quality_intervals`.
+    ``--artifacts DIR`` reuses a previous report's trained files and runs only the evaluations.
 (b) ABACO at CR ``--abaco-ratio`` of the MLP (gate, up, down): held-out perplexity of plain truncated SVD at the
     same ranks vs ABACO after ``--abaco-steps`` steps.
 Each step's command is in the JSON. Every document the runs evaluate has an id below the training rows.
@@ -36,6 +37,8 @@ from typing import Any
 
 from codeeff.bench import quality_intervals
 from codeeff.bench.train_runs import (
+    FLOPS_TARGET,
+    QUALITY_TARGET,
     Job,
     baseline_jobs,
     codeeff_subprocess,
@@ -327,8 +330,8 @@ _INTERVALS = {
     "seed": quality_intervals.DEFAULT_SEED,
     "method": "paired bootstrap over documents: each resample recomputes both runs' corpus ROUGE-L (mean of per-pair "
     "F) and CodeBLEU (codeeff mode, from per-pair counts); percentile interval of the ratio",
-    "verdict": "met: FLOPs ratio within target and every quality interval at or above 0.90; not met: FLOPs over or "
-    "an interval wholly below; inconclusive otherwise",
+    "verdict": f"met: FLOPs ratio <= {FLOPS_TARGET} and every quality interval at or above {QUALITY_TARGET}; not met: "
+    "FLOPs over or an interval wholly below; inconclusive otherwise",
 }
 
 
