@@ -92,34 +92,56 @@ def check_reported(scores: DocumentScores, reported: dict[str, float | None], na
             raise IntervalError(f"{name}: {metric} recomputed from its samples is {value}, the run reported {want}")
 
 
+@dataclass(frozen=True)
+class Resampled:
+    """A run's corpus scores on each bootstrap resample of its documents. Runs resampled with the same documents,
+    ``resamples`` and ``seed`` drew the same indices, so their values pair up resample by resample."""
+
+    doc_ids: tuple[int, ...]
+    resamples: int
+    seed: int
+    full: dict[str, float]  # the score on all documents
+    values: dict[str, np.ndarray]  # [resamples] per metric
+
+
+def resample(scores: DocumentScores, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> Resampled:
+    """The corpus scores of ``scores`` on ``resamples`` draws of its documents with replacement (computed once per
+    run, however many runs it is compared with)."""
+    n = len(scores.doc_ids)
+    rng = np.random.Generator(np.random.PCG64(seed))
+    rows = [rng.integers(0, n, size=n) for _ in range(resamples)]
+    return Resampled(
+        scores.doc_ids,
+        resamples,
+        seed,
+        {m: scores.value(m) for m in METRICS},
+        {m: np.array([scores.value(m, row) for row in rows]) for m in METRICS},
+    )
+
+
 def ratio_intervals(
-    run: DocumentScores,
-    baselines: dict[str, DocumentScores],
-    *,
-    confidence: float = CONFIDENCE,
-    resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
+    run: Resampled, baselines: dict[str, Resampled], *, confidence: float = CONFIDENCE
 ) -> dict[str, list[float] | None]:
-    """``{f"{metric}_{baseline}": [low, high]}``: percentile intervals of run ÷ baseline for every metric, the
-    documents resampled together for all runs (one index draw per resample); None where the baseline scores 0 on
-    the full corpus (no ratio; resamples where it scores 0 are left out of the others)."""
+    """``{f"{metric}_{baseline}": [low, high]}``: percentile intervals of run ÷ baseline for every metric, resample
+    by resample (paired); None where the baseline scores 0 on the full corpus (no ratio; resamples where it scores 0
+    are left out of the others)."""
     for name, base in baselines.items():
         if base.doc_ids != run.doc_ids:
             raise IntervalError(f"the run and {name} answered different documents")
-    n = len(run.doc_ids)
-    rng = np.random.Generator(np.random.PCG64(seed))
-    ratios: dict[str, list[float]] = {f"{m}_{b}": [] for m in METRICS for b in baselines}
-    for _ in range(resamples):
-        index = rng.integers(0, n, size=n)
-        for metric in METRICS:
-            value = run.value(metric, index)
-            for name, base in baselines.items():
-                denominator = base.value(metric, index)
-                ratios[f"{metric}_{name}"].append(value / denominator if denominator else float("nan"))
+        if (base.resamples, base.seed) != (run.resamples, run.seed):
+            raise IntervalError(f"the run and {name} were resampled differently: their resamples do not pair up")
     tail = (1.0 - confidence) / 2.0
-    defined = {f"{m}_{b}": bool(base.value(m)) for m in METRICS for b, base in baselines.items()}
-    return {key: [round(float(q), 4) for q in np.nanquantile(values, [tail, 1.0 - tail])] if defined[key] else None
-            for key, values in ratios.items()}  # fmt: skip
+    out: dict[str, list[float] | None] = {}
+    for metric in METRICS:
+        for name, base in baselines.items():
+            if not base.full[metric]:
+                out[f"{metric}_{name}"] = None
+                continue
+            denominator = base.values[metric]
+            ratios = np.divide(run.values[metric], denominator, out=np.full(len(denominator), np.nan),
+                               where=denominator != 0)  # fmt: skip
+            out[f"{metric}_{name}"] = [round(float(q), 4) for q in np.nanquantile(ratios, [tail, 1.0 - tail])]
+    return out
 
 
 def target_verdict(

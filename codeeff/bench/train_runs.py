@@ -161,10 +161,11 @@ def add_intervals(runs: dict[str, dict[str, Any]]) -> None:
     scores = {name: qi.read_scores(run["samples_file"]) for name, run in runs.items()}
     for name, run in runs.items():
         qi.check_reported(scores[name], run, name)
+    resampled = {name: qi.resample(one) for name, one in scores.items()}
     baseline = "dense (fine-tuned)" if "dense (fine-tuned)" in runs else "dense"
-    bases = {"ratio": scores[baseline], "ratio_vs_original": scores["dense"]}
+    bases = {"ratio": resampled[baseline], "ratio_vs_original": resampled["dense"]}
     for name, run in runs.items():
-        intervals = qi.ratio_intervals(scores[name], bases)
+        intervals = qi.ratio_intervals(resampled[name], bases)
         for metric in qi.METRICS:
             for key in bases:
                 run[f"{metric}_{key}_interval"] = intervals[f"{metric}_{key}"]

@@ -51,20 +51,26 @@ def test_scores_recomputed_from_the_samples_equal_the_task_aggregations(tmp_path
 def test_the_interval_brackets_the_ratio_and_is_reproducible(tmp_path):
     base = qi.read_scores(_write(tmp_path / "base.jsonl", REFERENCES))
     run = qi.read_scores(_write(tmp_path / "run.jsonl", _worse(REFERENCES)))
-    first = qi.ratio_intervals(run, {"dense": base}, resamples=1000)
-    assert first == qi.ratio_intervals(run, {"dense": base}, resamples=1000)  # fixed seed: a gate cannot flake
+
+    def intervals(one, other):
+        return qi.ratio_intervals(qi.resample(one, resamples=1000), {"dense": qi.resample(other, resamples=1000)})
+
+    first = intervals(run, base)
+    assert first == intervals(run, base)  # fixed seed: a gate cannot flake
     for metric in qi.METRICS:
         low, high = first[f"{metric}_dense"]
         point = run.value(metric) / base.value(metric)
         assert low < point < high <= 1.0, (metric, low, point, high)
-    assert qi.ratio_intervals(base, {"dense": base}, resamples=1000)["rougeL_dense"] == [1.0, 1.0]
+    assert intervals(base, base)["rougeL_dense"] == [1.0, 1.0]
+    with pytest.raises(qi.IntervalError, match="resampled differently"):
+        qi.ratio_intervals(qi.resample(run, resamples=1000), {"dense": qi.resample(base, resamples=1001)})
 
 
 def test_runs_on_different_documents_or_without_items_give_no_interval(tmp_path):
     base = qi.read_scores(_write(tmp_path / "base.jsonl", REFERENCES))
     shifted = qi.read_scores(_write(tmp_path / "run.jsonl", REFERENCES, doc_ids=range(1, len(REFERENCES) + 1)))
     with pytest.raises(qi.IntervalError, match="different documents"):
-        qi.ratio_intervals(shifted, {"dense": base}, resamples=1000)
+        qi.ratio_intervals(qi.resample(shifted, resamples=1000), {"dense": qi.resample(base, resamples=1000)})
     bare = tmp_path / "bare.jsonl"
     bare.write_text(json.dumps({"doc_id": 0, "metrics": ["rougeL"], "rougeL": 0.5}) + "\n")
     with pytest.raises(qi.IntervalError, match="no logged rougeL/codebleu item"):
