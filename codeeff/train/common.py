@@ -140,11 +140,14 @@ def training_arguments(args: argparse.Namespace, **overrides: Any):
 
 def last_checkpoint(args: argparse.Namespace) -> str | None:
     """The checkpoint to resume from (``--resume``), or None; a resume request without one is an error."""
-    if not args.resume:
-        return None
+    return resume_checkpoint(Path(args.out)) if args.resume else None
+
+
+def resume_checkpoint(out: Path) -> str:
+    """The newest Trainer checkpoint under ``out/checkpoints``; none there is an error (a ``--resume`` request)."""
     from transformers.trainer_utils import get_last_checkpoint
 
-    folder = Path(args.out) / "checkpoints"
+    folder = out / "checkpoints"
     found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
     if found is None:
         raise ValueError(f"--resume: no checkpoint in {folder}")
@@ -234,8 +237,12 @@ def load_model(path: str, dtype: str = "float32"):
 
 
 def ensure_out(path: str, resume: bool) -> Path:
+    """Create ``--out``: a new or empty folder, or (``--resume``) one holding a checkpoint; checked before any model
+    loads."""
     out = Path(path)
-    if out.exists() and any(out.iterdir()) and not resume:
+    if resume:
+        resume_checkpoint(out)
+    elif out.exists() and any(out.iterdir()):
         raise ValueError(f"--out {out} exists and is not empty (choose a new folder, or --resume)")
     out.mkdir(parents=True, exist_ok=True)
     return out

@@ -110,3 +110,19 @@ def test_bad_arguments_are_one_error_line(tiny6, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--exits" in err[0]
     assert main(["exits", "--model", str(tmp_path / "none"), "--out", str(tmp_path / "y")]) == 2
+
+
+@pytest.mark.parametrize("producer", [["exits", *EXITS], ["bypass", "--select", "1,2"], ["abaco", "--rank", "4"]])
+def test_resume_without_a_checkpoint_fails_before_the_model_loads(producer, tiny6, tmp_path, capsys, monkeypatch):
+    """The checkpoint check comes before the weights load, and no --out folder is left."""
+    from codeeff.train import common
+    from codeeff.train.cli import main
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(common, "load_model", no_load)
+    out = tmp_path / "never"
+    assert main([producer[0], "--model", str(tiny6), "--out", str(out), *producer[1:], "--resume"]) == 2
+    assert "--resume: no checkpoint in" in capsys.readouterr().err
+    assert not out.exists()
