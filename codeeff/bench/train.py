@@ -60,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "evaluate it (0: no choice, only --thresholds)")  # fmt: skip
     parser.add_argument("--select-thresholds", help="the T candidates of --select-docs (default: --thresholds)")
     parser.add_argument("--confidence", default="0.9", help="untuned confidence-exit thresholds")
+    parser.add_argument("--vocab-thresholds", default="",
+                        help="thresholds of the exit-vocabulary confidence (`exit-policy --kind vocab`, on the "
+                        "classifier's observations), run beside the classifier, also on --select-docs (empty: none)")  # fmt: skip
+    parser.add_argument("--vocab-size", type=int, default=512, help="tokens in the exit vocabulary")
     parser.add_argument("--exits", default="14,18,22,26", help="exit depths ('seed' or a list)")
     parser.add_argument("--exit-train", choices=("adapters", "lite", "lite-adapters", "none"), default="adapters")
     parser.add_argument("--adapter-rank", type=int, default=0, help="adapters: rank (0 = full affine map)")
@@ -228,13 +232,9 @@ def _train_policy(
     if adapter_lines:
         argv += ["--exit-adapters", adapter_lines[0].split(": ", 1)[1]]
     argv += _rows_unseen(args, exits_training)
-    if kind == "rl":
-        argv += [
-            "--timesteps",
-            str(args.rl_timesteps),
-            "--obs-cache",
-            str(work / "policy_classifier" / "observations.pt"),
-        ]
+    if kind in ("rl", "vocab"):  # on the classifier's observations
+        argv += ["--timesteps", str(args.rl_timesteps)] if kind == "rl" else ["--vocab-size", str(args.vocab_size)]
+        argv += ["--obs-cache", str(work / "policy_classifier" / "observations.pt")]
     record_file = out / "training.json"
     if args.artifacts and record_file.is_file() and not _policy_stale(record_file, argv[2:], model):
         command, wall = ["(reused)"], 0.0
@@ -269,6 +269,10 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
     rl = (
         _train_policy(args, "rl", variant_model, adapter_lines, work, exits_training) if args.rl_timesteps > 0 else None
     )
+    vocab_thresholds = [t for t in args.vocab_thresholds.split(";") if t]
+    vocab = (
+        _train_policy(args, "vocab", variant_model, adapter_lines, work, exits_training) if vocab_thresholds else None
+    )
     heldout_from = min([record["data"]["heldout_from"], *(step["data"]["heldout_from"] for step in exits_training)])
     depths = record["results"]["exit_depths"]
     gen = ["--gen_kwargs", f"max_gen_toks={args.gen_toks}"] if args.gen_toks else []
@@ -284,16 +288,25 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
                      adapter_lines + cost_line("classifier"))  # fmt: skip
         return variant_model, spec, work / f"{folder}_{t}", gen
 
+    def vocab_job(t: str, folder: str) -> Job:
+        vocab_file = (work / "policy_vocab" / "exit_vocab.json").resolve()
+        spec = _spec(work, f"vocab_{t}", f"confidence:{t}", depths,
+                     [f"confidence_vocab: {vocab_file}", *adapter_lines, *cost_line("vocab")])  # fmt: skip
+        return variant_model, spec, work / f"{folder}_vocab_{t}", gen
+
     selection = None
     thresholds = args.thresholds.split(";")
     if args.select_docs:
-        selection = select_threshold(args, model, variant_model, work, gen, classifier_job)
+        also = {f"vocab confidence T={t}": vocab_job(t, "select") for t in vocab_thresholds}
+        selection = select_threshold(args, model, variant_model, work, gen, classifier_job, also)
         if selection["chosen"] is not None:
             selection["evaluated_as"] = f"classifier T={selection['chosen']}"
             thresholds += [] if selection["chosen"] in thresholds else [selection["chosen"]]
     jobs = baseline_jobs(model, variant_model, work, "run", gen)
     for t in thresholds:
         jobs[f"classifier T={t}"] = classifier_job(t, "run_classifier")
+    for t in vocab_thresholds:
+        jobs[f"vocab confidence T={t}"] = vocab_job(t, "run")
     if rl is not None:
         policy_file = (work / "policy_rl" / "ppo_policy.pt").resolve()
         spec = _spec(work, "rl", f"policy:{policy_file}:{args.rl_threshold}", depths, adapter_lines + cost_line("rl"))
@@ -311,6 +324,7 @@ def _exits(args: argparse.Namespace, model: Path, work: Path) -> dict[str, Any]:
         "exit_adapters": adapter_lines,
         "classifier": classifier,
         "rl": rl[1] if rl else None,
+        "vocab": vocab[1] if vocab else None,
         "data": record["data"],
         "oracle": record["results"]["oracle"],
         "oracle_point": _oracle_point(model, record["results"]["oracle"]),

@@ -43,6 +43,15 @@ def _panel(ax: Any, exits: dict[str, Any], metric: str) -> None:
         ax.plot([c[0] for c in curve], [c[1] for c in curve], "o-", label="trained exits + classifier (T)")
         for x, y, t in curve:
             ax.annotate(f"T={t}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    vocab = sorted(
+        ((r["flops_per_gen_token_ratio"], r[f"{metric}_ratio"], name.split("T=")[-1])
+         for name, r in runs.items() if name.startswith("vocab") and r[f"{metric}_ratio"] is not None),
+    )  # fmt: skip
+    if vocab:
+        ax.plot([c[0] for c in vocab], [c[1] for c in vocab], "D-", color="tab:orange",
+                label="trained exits + exit-vocabulary confidence (T)")  # fmt: skip
+        for x, y, t in vocab:
+            ax.annotate(f"T={t}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=8)
     for run in runs.values():  # the interval of every quality ratio that has one
         interval = run.get(f"{metric}_ratio_interval")
         if interval is not None and run[f"{metric}_ratio"] is not None:

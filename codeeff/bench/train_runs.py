@@ -182,11 +182,13 @@ def select_threshold(
     work: Path,
     gen: list[str],
     classifier_job: Callable[[str, str], Job],
+    also: dict[str, Job] | None = None,
 ) -> dict[str, Any]:
     """``--select-docs N``: the classifier's T chosen on the N documents after the evaluated ones (indices
     ``limit`` … ``limit + N − 1``, none of them evaluated, all below the training rows): the cheapest of
     ``--select-thresholds`` that meets the target there (``None`` when none does). The evaluated documents are then
-    measured at that T like at the others, so T is never chosen on them."""
+    measured at that T like at the others, so T is never chosen on them. ``also``: other runs measured on the same
+    documents (reported beside the candidates, not chosen from)."""
     docs = range(args.limit, args.limit + args.select_docs)
     samples = ["--samples", json.dumps({TASK: list(docs)}, separators=(",", ":"))]
     jobs = {name: (m, v, o, [*e, *samples]) for name, (m, v, o, e) in
@@ -195,6 +197,8 @@ def select_threshold(
     for t in candidates:
         m, v, o, e = classifier_job(t, "select_classifier")
         jobs[f"classifier T={t}"] = (m, v, o, [*e, *samples])
+    for name, (m, v, o, e) in (also or {}).items():
+        jobs[name] = (m, v, o, [*e, *samples])
     runs = run_all(jobs, None, bool(args.artifacts), args.jobs)
     score(runs)
     meeting = [(runs[f"classifier T={t}"]["flops_per_gen_token_ratio"], t) for t in candidates

@@ -86,16 +86,24 @@ class ArchSpec:
         return role
 
     # ----- computations the transforms share -----------------------------------------------------------------
-    def head_logits(self, model: nn.Module, hidden: torch.Tensor, softcap: bool = True) -> torch.Tensor:
+    def head_logits(
+        self, model: nn.Module, hidden: torch.Tensor, softcap: bool = True, token_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """final norm -> (project_out) -> LM head -> (soft-capping): what the model's own tail does to a hidden state.
 
-        ``softcap=False`` stops at the LM head's output (what the CausalLM soft-caps itself).
+        ``softcap=False`` stops at the LM head's output (what the CausalLM soft-caps itself). ``token_ids``: only
+        those rows of the LM head (the logits of those tokens, in that order; the other tokens are not computed).
         """
         norm = self.final_norm(model)
         h = norm(hidden) if norm is not None else hidden
         for module in self.head_pre_modules(model):
             h = module(h)
-        logits = self.lm_head(model)(h)
+        head = self.lm_head(model)
+        if token_ids is None:
+            logits = head(h)
+        else:
+            bias = head.bias[token_ids] if getattr(head, "bias", None) is not None else None
+            logits = nn.functional.linear(h, head.weight[token_ids], bias)
         return self.softcap(model, logits) if softcap else logits
 
     def softcap(self, model: nn.Module, logits: torch.Tensor) -> torch.Tensor:

@@ -195,6 +195,9 @@ KEYS: dict[str, KeyDef] = {
     ),
     "kv_mode": KeyDef("early_exit", _choice("copy", "recompute", "none"), "K/V of skipped layers"),
     "confidence_measure": KeyDef("early_exit", _choice("top1", "margin"), "softmax top-1 or top1-top2 margin"),
+    "confidence_vocab": KeyDef(
+        "early_exit", _as_str, "exit vocabulary file: the confidence softmax runs over its tokens only"
+    ),
     "exit_action": KeyDef("early_exit", _as_int, "index of the 'exit' action in a policy's 2-way head (default 1)"),
     "exit_adapters": KeyDef("early_exit", _as_str, "per-exit adapters file (codeeff train exits --mode adapters)"),
     # a check on the file, not part of what the variant computes: the file enters the hash by its content anyway
@@ -228,7 +231,12 @@ KEYS: dict[str, KeyDef] = {
 NONE_VALUED_KEYS = ("kv_mode",)  # keys with a value spelled "none" (early_exit=none is also the default)
 SHARED_KEYS = {"calib": ("attn_bypass", "factorize"), "calib_n": ("attn_bypass", "factorize")}
 FILE_KEY = "spec"  # a YAML/JSON spec file; its keys are the ones above
-FILE_KEYS = ("factors", "calib", "exit_adapters")  # keys whose value is a file or folder (calib: unless task:NAME)
+FILE_KEYS = (
+    "factors",
+    "calib",
+    "exit_adapters",
+    "confidence_vocab",
+)  # keys whose value is a file or folder (calib: unless task:NAME)
 POLICY_FILE_KINDS = ("classifier", "policy")  # early_exit kinds that name a file
 SHORT_DIGEST = 8  # hex digits of a file's sha256 shown in the summary
 

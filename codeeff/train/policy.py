@@ -1,9 +1,12 @@
-"""``codeeff train exit-policy --kind classifier|rl``: exit policies from cached per-exit observations.
+"""``codeeff train exit-policy --kind classifier|rl|vocab``: exit policies from cached per-exit observations.
 
 - ``classifier``: a small MLP (``--hidden 0``: one Linear) on the hidden state, label = the exit's top-1 equals the
   final one; BCE; saved as ``codeeff.exit_mlp/1`` (``early_exit=classifier:OUT/exit_classifier.pt:T``).
 - ``rl``: PPO (stable-baselines3) on :class:`~codeeff.train.exit_env.ExitEnv` with the seed's 2×64 tanh actor;
   saved as the SB3 policy ``state_dict`` (``early_exit=policy:OUT/ppo_policy.pt:T``).
+- ``vocab``: the ``--vocab-size`` K tokens the final layer predicts most often on the training observations, saved
+  as an exit vocabulary (``early_exit=confidence:T`` with ``confidence_vocab: OUT/exit_vocab.json``): the exit's
+  softmax confidence over those K tokens, a check of ``2·d·K`` FLOPs instead of a full head projection.
 Both standardise the hidden state by the training observations' mean/std and fold that into the first Linear layer,
 so the saved file reads raw hidden states like ``codeeff-hf`` passes them. ``oracle.json``: the exit at ℓ_opt (it
 needs the final layer's prediction, so it is an **upper bound**, not a runnable policy). ``thresholds``: for every
@@ -31,7 +34,8 @@ SEED_THRESHOLDS = (0.5, 0.6, 0.8, 0.9, 0.91, 0.92, 0.94)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_common_arguments(parser)
-    parser.add_argument("--kind", choices=["classifier", "rl"], required=True)
+    parser.add_argument("--kind", choices=["classifier", "rl", "vocab"], required=True)
+    parser.add_argument("--vocab-size", type=int, default=512, help="vocab: tokens in the exit vocabulary (K)")
     parser.add_argument("--exits", default="seed", help="exit depths: 'seed' or a list")
     parser.add_argument("--max-positions", type=int, default=8192, help="positions sampled for observations")
     parser.add_argument("--obs-cache", help="observation cache file (default OUT/observations.pt)")
@@ -216,7 +220,35 @@ def gather(
     return train, val
 
 
+def exit_vocabulary(obs: observe.Observations, size: int) -> tuple[list[int], list[int]]:
+    """The ``size`` tokens the final layer predicts most often in ``obs`` (ties: lower id first) and their counts;
+    fewer when fewer distinct tokens occur."""
+    counts = torch.bincount(obs.final_top1)
+    present = counts.nonzero().flatten()
+    order = sorted(present.tolist(), key=lambda t: (-int(counts[t]), t))[:size]
+    return order, [int(counts[t]) for t in order]
+
+
+@torch.no_grad()
+def vocab_confidences(args: argparse.Namespace, obs: observe.Observations, token_ids: list[int]) -> torch.Tensor:
+    """[N, E] softmax top-1 over ``token_ids`` of each observed exit state, through codeeff-hf's own policy."""
+    from codeeff.model_adapters.arch import spec_for_model
+    from codeeff.model_adapters.early_exit.policies import ConfidencePolicy
+
+    model, _ = common.load_model(args.model, args.dtype)
+    arch = spec_for_model(model)
+    policy = ConfidencePolicy(0.5, "top1", torch.tensor(token_ids))
+    flat = obs.hidden.reshape(-1, obs.hidden.shape[-1])
+    scores = [
+        policy.score(arch.head_logits(model, flat[s : s + 4096].float(), token_ids=policy.vocab))
+        for s in range(0, flat.shape[0], 4096)
+    ]
+    return torch.cat(scores).reshape(len(obs), len(obs.depths))
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.vocab_size < 1:
+        raise ValueError(f"--vocab-size must be ≥ 1, got {args.vocab_size}")
     common.seed_everything(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -233,11 +265,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         net, record.history = train_classifier(train, args, mean, std)
         path = save_exit_mlp(out / "exit_classifier.pt", net, "tanh")
         spec_value = f"classifier:{path.resolve()}:{args.threshold}"
-    else:
+    elif args.kind == "rl":
         path, record.history = train_ppo(train, args, mean, std, out)
         spec_value = f"policy:{path.resolve()}:{args.threshold}"
+    else:
+        from codeeff.model_adapters.early_exit.exit_vocab import save_exit_vocab
+
+        token_ids, counts = exit_vocabulary(train, args.vocab_size)
+        coverage = round(sum(counts) / len(train), 4)
+        path = save_exit_vocab(out / "exit_vocab.json", token_ids, counts=counts, positions=len(train),
+                               coverage=coverage, rows=record.data.get("train_rows"))  # fmt: skip
+        spec_value = f"confidence:{args.threshold}\nconfidence_vocab: {path.resolve()}"
+        record.history = [{"tokens": len(token_ids), "coverage_of_final_top1": coverage}]
     trained = time.monotonic()
-    probabilities = policy_probabilities(args.kind, path, val)
+    if args.kind == "vocab":
+        probabilities = vocab_confidences(args, val, token_ids)
+    else:
+        probabilities = policy_probabilities(args.kind, path, val)
     record.results = {
         "exit_depths": train.depths,
         "positive_rate": round(float(train.correct.float().mean()), 4),
@@ -265,7 +309,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "observation_s": round(collected - start, 2),
         "policy_training_s": round(trained - collected, 2),
         "positions": len(train),
-        "tokens_seen": len(train) if args.kind == "classifier" else args.timesteps,
+        "tokens_seen": args.timesteps if args.kind == "rl" else len(train),
     }
     record.results["table"] = "\n".join(
         ["T      agreement  mean_layers"]

@@ -98,7 +98,8 @@ def test_the_threshold_is_chosen_on_other_documents_as_the_cheapest_that_meets_t
     def run_all(jobs, limit, reuse, parallel):
         asked.update(jobs=jobs, limit=limit)
         runs = {"dense": _figures(1.0, 1.0), "prefill": {**_figures(0.0, 1.0), "gen_tokens": 0}}
-        return {**runs, **{f"classifier T={t}": dict(f) for t, f in figures.items()}}
+        named = {name: dict(figures[name]) for name in jobs if name.startswith("vocab")}
+        return {**runs, **{f"classifier T={t}": dict(f) for t, f in figures.items()}, **named}
 
     monkeypatch.setattr(train_runs, "run_all", run_all)
     # these figures have no samples to resample; the rule reads the point estimates (intervals: test_quality_intervals)
@@ -117,3 +118,11 @@ def test_the_threshold_is_chosen_on_other_documents_as_the_cheapest_that_meets_t
         assert json.loads(extra[extra.index("--samples") + 1]) == {"py150_ctx30": list(range(200, 250))}
     figures["0.92"] = _figures(0.79, 0.89)
     assert train_runs.select_threshold(args, tmp_path, tmp_path, tmp_path, [], classifier_job)["chosen"] is None
+
+    # other policies run on the same documents, are reported, and are never what the rule chooses
+    figures["vocab confidence T=0.7"] = _figures(0.70, 0.99)
+    also = {"vocab confidence T=0.7": (tmp_path, "spec_v", tmp_path / "select_vocab_0.7", [])}
+    chosen = train_runs.select_threshold(args, tmp_path, tmp_path, tmp_path, [], classifier_job, also)
+    assert chosen["chosen"] is None and chosen["runs"]["vocab confidence T=0.7"]["meets_target"]
+    extra = asked["jobs"]["vocab confidence T=0.7"][3]
+    assert json.loads(extra[extra.index("--samples") + 1]) == {"py150_ctx30": list(range(200, 250))}

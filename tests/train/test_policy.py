@@ -1,5 +1,8 @@
+import json
+
 import pytest
 import torch
+import yaml
 from train_cli import DATA_ARGS, train
 
 from codeeff.train.exit_env import CONTINUE, EXIT, ExitEnv, continue_reward, exit_reward
@@ -97,3 +100,31 @@ def test_environment_episode():
     assert reward == 1.0 and not done
     _, reward, done, _, info = env.step(EXIT)
     assert reward == 1.0 and done and info["exit"] == 1
+
+
+def test_vocab_policy_keeps_the_most_frequent_final_predictions(policy_out, tiny6, data_dir):
+    """--kind vocab: the K tokens the final layer predicts most often on the training observations (reusing the
+    cache), and a variant file codeeff-hf validates."""
+    from transformers import AutoConfig
+
+    from codeeff.model_adapters.early_exit.exit_vocab import load_exit_vocab
+    from codeeff.model_adapters.spec import parse_variant, validate_against_config
+
+    out, _, _ = policy_out
+    base = ["exit-policy", "--model", str(tiny6), "--out", str(out), "--data-dir", str(data_dir), *POLICY_ARGS]
+    result = train(*base, "--kind", "vocab", "--vocab-size", "16", "--threshold", "0.6")
+    assert result["data"]["observation_cache"]["reused"] is True
+    saved = json.loads((out / "exit_vocab.json").read_text())
+    data = torch.load(out / "observations.pt", weights_only=True)
+    counts = torch.bincount(data["final_top1"])
+    assert saved["counts"] == [int(counts[t]) for t in saved["token_ids"]] == sorted(saved["counts"], reverse=True)
+    assert len(saved["token_ids"]) == min(16, int((counts > 0).sum()))
+    assert saved["coverage"] == round(sum(saved["counts"]) / len(data["final_top1"]), 4)
+    assert min(saved["counts"]) >= max(int(counts[t]) for t in range(len(counts)) if t not in saved["token_ids"])
+    assert len(load_exit_vocab(out / "exit_vocab.json", 384)) == len(saved["token_ids"])
+    table = result["results"]["thresholds"]
+    assert [row["threshold"] for row in table][:2] == [0.5, 0.6] and table[0]["mean_layers"] <= table[-1]["mean_layers"]
+    variant = yaml.safe_load((out / "variant_vocab.yaml").read_text())
+    assert variant["early_exit"] == "confidence:0.6"
+    spec = parse_variant({k: v for k, v in variant.items() if k != "name"})
+    validate_against_config(spec, AutoConfig.from_pretrained(tiny6))

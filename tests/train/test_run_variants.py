@@ -39,3 +39,23 @@ def test_variant_runs_through_codeeff_run(producer, tiny6, tmp_path, data_dir):
         assert (
             efficiency["figures"]["flops_per_token"]["value"] < efficiency["figures"]["flops_dense_per_token"]["value"]
         )
+
+
+def test_vocab_exit_policy_runs_through_codeeff_run(tiny6, tmp_path, data_dir):
+    """``exit-policy --kind vocab`` at T = 0: every generated token exits at the first exit, decided on the exit
+    vocabulary, so the run costs less than dense and its record names the vocabulary."""
+    out = tmp_path / "vocab"
+    train("exit-policy", "--model", str(tiny6), "--out", str(out), "--data-dir", str(data_dir), *DATA_ARGS,
+          "--kind", "vocab", "--exits", "2,4", "--max-positions", "256", "--vocab-size", "8", "--threshold", "0.0")  # fmt: skip
+    result = run_codeeff(
+        "run", "--model", "codeeff-hf", "--model_args", f"pretrained={tiny6},spec={out / 'variant_vocab.yaml'}",
+        "--tasks", "py150_ctx30", "--limit", "1", "--metadata", json.dumps({"data_dir": str(data_dir)}),
+        "--batch_size", "1", "--output_path", str(tmp_path / "results"), timeout=1800,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    efficiency = json.loads(next((tmp_path / "results").rglob("results_*.json")).read_text())["config"]["efficiency"]
+    early_exit = next(t for t in efficiency["variant"]["transforms"] if t["name"] == "early_exit")
+    assert early_exit["vocab"]["tokens"] == 8 and early_exit["policy"] == "confidence"
+    figures = efficiency["figures"]
+    assert figures["flops_per_token"]["value"] < figures["flops_dense_per_token"]["value"]
+    assert efficiency["variant"]["training_cost"]["parts"][0]["producer"] == "exit-policy/vocab"

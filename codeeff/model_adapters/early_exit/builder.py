@@ -38,8 +38,11 @@ def validate(options: dict[str, Any], config: Any, arch: ArchSpec) -> None:
     lo, hi = (-1.0, 1.0) if policy.kind == "saturation" else (0.0, 1.0)
     if not lo <= float(policy.threshold) <= hi:
         raise VariantSpecError(f"early_exit: threshold {policy.threshold} outside [{lo}, {hi}] for {policy.kind}")
-    if "confidence_measure" in options and policy.kind != "confidence":
-        raise VariantSpecError("confidence_measure applies to early_exit=confidence:T only")
+    for key in ("confidence_measure", "confidence_vocab"):
+        if key in options and policy.kind != "confidence":
+            raise VariantSpecError(f"{key} applies to early_exit=confidence:T only")
+    if "confidence_vocab" in options:
+        _confidence_vocab(options, int(config.vocab_size))
     if policy.kind in ("classifier", "policy"):
         try:
             mlp = MLPPolicy(policy.kind, policy.path, policy.threshold, options.get("exit_action", 1))
@@ -68,7 +71,12 @@ def build(options: dict[str, Any], model: nn.Module, arch: ArchSpec, context: Bu
     if spec.kind == "fixed":
         return EarlyExit(arch, None, [spec.depth], kv_mode, fixed_depth=spec.depth, adapters=adapters)
     if spec.kind == "confidence":
-        policy: ExitPolicy = ConfidencePolicy(spec.threshold, options.get("confidence_measure", "top1"))
+        vocab = None
+        if "confidence_vocab" in options:
+            vocab = _confidence_vocab(options, int(arch.lm_head(model).weight.shape[0]))
+        policy: ExitPolicy = ConfidencePolicy(
+            spec.threshold, options.get("confidence_measure", "top1"), vocab, options.get("confidence_vocab")
+        ).to(context.device)
     elif spec.kind == "saturation":
         policy = SaturationPolicy(spec.threshold)
     elif spec.kind in ("classifier", "policy"):
@@ -91,3 +99,13 @@ def _exit_adapters(options: dict[str, Any], depths: list[int], hidden_size: int)
     if missing:
         raise VariantSpecError(f"exit_adapters: no adapter for exit depth(s) {missing} (it has {adapters.depths})")
     return adapters
+
+
+def _confidence_vocab(options: dict[str, Any], vocab_size: int) -> Any:
+    """The ``confidence_vocab`` file's token ids, checked against the model's vocabulary size."""
+    from codeeff.model_adapters.early_exit.exit_vocab import load_exit_vocab
+
+    try:
+        return load_exit_vocab(options["confidence_vocab"], vocab_size)
+    except (FileNotFoundError, ValueError) as exc:
+        raise VariantSpecError(f"confidence_vocab: {exc}") from None

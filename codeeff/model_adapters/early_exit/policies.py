@@ -47,17 +47,36 @@ class ExitPolicy:
 
 
 class ConfidencePolicy(ExitPolicy):
-    """CALM-style softmax confidence through the shared head: top-1 probability or top1-top2 margin >= T."""
+    """CALM-style softmax confidence through the shared head: top-1 probability or top1-top2 margin >= T.
+
+    With ``vocab`` (token ids, :mod:`~codeeff.model_adapters.early_exit.exit_vocab`) the softmax runs over those
+    tokens only: the check projects only their head rows, and the exited rows' logits come from a full-head
+    projection afterwards (nothing to reuse).
+    """
 
     kind = "confidence"
     computes_head_logits = True  # early exit reuses them as the exited rows' output logits
 
-    def __init__(self, threshold: float, measure: str = "top1"):
+    def __init__(
+        self, threshold: float, measure: str = "top1", vocab: torch.Tensor | None = None, vocab_path: str | None = None
+    ):
         super().__init__(threshold)
         self.measure = measure
+        self.vocab = vocab
+        self.vocab_path = vocab_path
+        self.vocab_rows = None if vocab is None else int(vocab.numel())  # head rows one check projects (cost model)
+        if vocab is not None:
+            self.computes_head_logits = False
         self.last_head_logits: torch.Tensor | None = None  # raw LM-head output (before soft-capping) of the last check
 
+    def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> ConfidencePolicy:
+        if self.vocab is not None:
+            self.vocab = self.vocab.to(device)
+        return self
+
     def decide(self, h, prev, model, arch):
+        if self.vocab is not None:
+            return self.score(arch.head_logits(model, h, token_ids=self.vocab)) >= self.threshold
         raw = arch.head_logits(model, h, softcap=False)
         self.last_head_logits = raw
         return self.score(arch.softcap(model, raw)) >= self.threshold
@@ -79,7 +98,10 @@ class ConfidencePolicy(ExitPolicy):
         return head_flops
 
     def describe(self):
-        return {**super().describe(), "measure": self.measure}
+        out = {**super().describe(), "measure": self.measure}
+        if self.vocab is not None:
+            out["vocab"] = {"path": self.vocab_path, "tokens": self.vocab_rows}
+        return out
 
 
 class SaturationPolicy(ExitPolicy):

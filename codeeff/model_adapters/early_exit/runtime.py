@@ -139,7 +139,8 @@ class EarlyExit:
                 self._layer_hooks.append(layer.register_forward_pre_hook(hook, with_kwargs=True, prepend=True))
         self._handle = decoder.register_forward_pre_hook(self._on_step, with_kwargs=True)
         if self.policy is not None:
-            self.check_flops_per_row = self.policy.check_flops(CostModel(model, self.arch).head_check_flops())
+            head_check = CostModel(model, self.arch).head_check_flops(getattr(self.policy, "vocab_rows", None))
+            self.check_flops_per_row = self.policy.check_flops(head_check)
             if self.adapters is not None:  # every checked row goes through its exit's adapter first
                 self.check_flops_per_row += self.adapters.flops_per_row()
             if getattr(self.policy, "computes_head_logits", False):

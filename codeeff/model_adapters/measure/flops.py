@@ -97,11 +97,15 @@ class CostModel:
         self.embed_post = sum(module_flops_per_token(m) for m in arch.embed_post_modules(model))
         self.head_pre = sum(module_flops_per_token(m) for m in arch.head_pre_modules(model))
         self.lm_head = module_flops_per_token(arch.lm_head(model))
+        self.vocab_size = int(arch.lm_head(model).weight.shape[0])
         self.num_layers = len(self.layers)
 
-    def head_check_flops(self) -> int:
-        """FLOPs per row of one shared-head confidence check (project_out if any, then the LM head)."""
-        return self.head_pre + self.lm_head
+    def head_check_flops(self, vocab_rows: int | None = None) -> int:
+        """FLOPs per row of one shared-head confidence check (project_out if any, then the LM head; with
+        ``vocab_rows``, only that many of the head's output rows)."""
+        if vocab_rows is None:
+            return self.head_pre + self.lm_head
+        return self.head_pre + self.lm_head * vocab_rows // self.vocab_size
 
     def step_flops(self, step: StepLog) -> dict[str, int]:
         """Executed FLOPs of one step, by :data:`BREAKDOWN` category."""
