@@ -76,3 +76,21 @@ def tiny_dirs(tmp_path_factory):
         return cache[family]
 
     return get
+
+
+def logits_of(model: torch.nn.Module, ids: torch.Tensor, **kw) -> torch.Tensor:
+    with torch.no_grad():
+        return model(ids, use_cache=False, **kw).logits
+
+
+def truncated_logits(model: torch.nn.Module, ids: torch.Tensor, k: int) -> torch.Tensor:
+    """The model with its layer list cut to the first k layers (restored afterwards)."""
+    from codeeff.model_adapters.arch import spec_for_model
+
+    decoder = spec_for_model(model).decoder(model)
+    full = decoder.layers
+    decoder.layers = torch.nn.ModuleList(list(full)[:k])
+    try:
+        return logits_of(model, ids)
+    finally:
+        decoder.layers = full

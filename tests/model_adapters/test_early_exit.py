@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from adapters_support import fresh_model, padded_batch, roles
+from adapters_support import fresh_model, logits_of, padded_batch, roles, truncated_logits
 from torch import nn
 
 from codeeff.model_adapters.arch import spec_for_model
@@ -15,23 +15,6 @@ from codeeff.model_adapters.spec import parse_variant
 from codeeff.model_adapters.variant import LoadedVariant
 
 
-def _logits(model, ids, **kw):
-    with torch.no_grad():
-        return model(ids, use_cache=False, **kw).logits
-
-
-def _truncated_logits(model, ids, k):
-    """The model with its layer list cut to the first k layers (restored afterwards)."""
-    arch = spec_for_model(model)
-    decoder = arch.decoder(model)
-    full = decoder.layers
-    decoder.layers = nn.ModuleList(list(full)[:k])
-    try:
-        return _logits(model, ids)
-    finally:
-        decoder.layers = full
-
-
 def test_exit_at_k_equals_truncation_equals_head_of_norm(tiny):
     arch = spec_for_model(tiny)
     ids, _ = padded_batch(pad=0)
@@ -39,28 +22,28 @@ def test_exit_at_k_equals_truncation_equals_head_of_norm(tiny):
     with torch.no_grad():
         hidden_k = tiny(ids, use_cache=False, output_hidden_states=True).hidden_states[k]
         head = arch.head_logits(tiny, hidden_k)
-    truncated = _truncated_logits(tiny, ids, k)
+    truncated = truncated_logits(tiny, ids, k)
     torch.testing.assert_close(truncated, head, rtol=0, atol=1e-6)
 
     fixed = LoadedVariant(tiny, parse_variant({"early_exit": f"fixed:{k}"}))
-    assert torch.equal(_logits(tiny, ids), truncated)
+    assert torch.equal(logits_of(tiny, ids), truncated)
     fixed.restore()
 
     dynamic = LoadedVariant(tiny, parse_variant({"early_exit": "confidence:0", "exit_layers": [k]}))
-    assert torch.equal(_logits(tiny, ids)[:, -1], truncated[:, -1])  # the decision position exits at k
+    assert torch.equal(logits_of(tiny, ids)[:, -1], truncated[:, -1])  # the decision position exits at k
     dynamic.restore()
 
 
 def test_noop_transforms_are_bit_identical(tiny):
     ids, mask = padded_batch()
-    reference = _logits(tiny, ids, attention_mask=mask)
+    reference = logits_of(tiny, ids, attention_mask=mask)
     gen_kw = dict(attention_mask=mask, max_new_tokens=4, do_sample=False, pad_token_id=0)
     with torch.no_grad():
         reference_gen = tiny.generate(ids, **gen_kw)
     n = len(spec_for_model(tiny).layers(tiny))
     for options in ({}, {"early_exit": f"fixed:{n}"}, {"early_exit": "confidence:1.0", "exit_layers": "all"}):
         variant = LoadedVariant(tiny, parse_variant(options))
-        assert torch.equal(_logits(tiny, ids, attention_mask=mask), reference), options
+        assert torch.equal(logits_of(tiny, ids, attention_mask=mask), reference), options
         with torch.no_grad():
             assert torch.equal(tiny.generate(ids, **gen_kw), reference_gen), options
         variant.restore()
@@ -69,7 +52,7 @@ def test_noop_transforms_are_bit_identical(tiny):
 def test_restore_is_exact_for_a_composed_variant(family, tiny):
     ids, mask = padded_batch()
     state = {k: v.clone() for k, v in tiny.state_dict().items()}
-    reference = _logits(tiny, ids, attention_mask=mask)
+    reference = logits_of(tiny, ids, attention_mask=mask)
     options = {
         "factorize": "svd",
         "rank": 4,
@@ -81,14 +64,14 @@ def test_restore_is_exact_for_a_composed_variant(family, tiny):
     variant = LoadedVariant(tiny, parse_variant(options))
     with torch.no_grad():
         tiny.generate(ids, attention_mask=mask, max_new_tokens=3, do_sample=False, pad_token_id=0)
-    assert not torch.equal(_logits(tiny, ids, attention_mask=mask), reference)
+    assert not torch.equal(logits_of(tiny, ids, attention_mask=mask), reference)
     variant.restore()
     restored = tiny.state_dict()
     assert restored.keys() == state.keys()
     assert all(torch.equal(restored[k], state[k]) for k in state)
-    assert torch.equal(_logits(tiny, ids, attention_mask=mask), reference)
+    assert torch.equal(logits_of(tiny, ids, attention_mask=mask), reference)
     variant.reapply()  # the same stack serves the variant again
-    assert not torch.equal(_logits(tiny, ids, attention_mask=mask), reference)
+    assert not torch.equal(logits_of(tiny, ids, attention_mask=mask), reference)
     variant.restore()
 
 
@@ -234,7 +217,7 @@ def test_rl_policy_and_classifier_files(tmp_path):
     eager = tmp_path / "eager.pt"
     torch.save(_sb3_policy_state(hidden, exit_bias=8.0), eager)
     variant = LoadedVariant(model, parse_variant({"early_exit": f"policy:{eager}:0.9", "exit_layers": [2, 3]}))
-    assert torch.equal(_logits(model, ids)[:, -1], _truncated_logits(model, ids, 2)[:, -1])
+    assert torch.equal(logits_of(model, ids)[:, -1], truncated_logits(model, ids, 2)[:, -1])
     variant.restore()
 
     never = tmp_path / "never.pt"
@@ -242,9 +225,9 @@ def test_rl_policy_and_classifier_files(tmp_path):
     state = torch.load(never, weights_only=True)
     state["biases"][-1] = torch.tensor([-20.0])
     torch.save(state, never)
-    reference = _logits(model, ids)
+    reference = logits_of(model, ids)
     variant = LoadedVariant(model, parse_variant({"early_exit": f"classifier:{never}", "exit_layers": "all"}))
-    assert torch.equal(_logits(model, ids), reference)
+    assert torch.equal(logits_of(model, ids), reference)
     variant.restore()
 
 
@@ -256,12 +239,12 @@ def test_simulated_loglikelihood_exits_per_position():
     assert variant.early_exit.simulated_reprojected == 0  # the confidence check's logits are the exit logits
     variant.restore()
     assert torch.equal(depth, torch.full_like(depth, 2))
-    torch.testing.assert_close(logits, _truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
+    torch.testing.assert_close(logits, truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
     variant = LoadedVariant(model, parse_variant({"early_exit": "saturation:-1", "exit_layers": [2, 3]}))
     logits, depth = variant.early_exit.simulate_logits(ids)
     variant.restore()
     assert variant.early_exit.simulated_reprojected == depth.numel()  # no logits to reuse: projected once per exit
-    torch.testing.assert_close(logits, _truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
+    torch.testing.assert_close(logits, truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
 
 
 def test_seed_exit_schedule_matches_the_thesis():

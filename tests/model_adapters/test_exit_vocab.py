@@ -7,7 +7,7 @@ import json
 
 import pytest
 import torch
-from adapters_support import fresh_model, padded_batch
+from adapters_support import fresh_model, logits_of, padded_batch, truncated_logits
 from torch import nn
 
 from codeeff.model_adapters.arch import spec_for_model
@@ -18,21 +18,6 @@ from codeeff.model_adapters.spec import parse_variant, validate_against_config
 from codeeff.model_adapters.variant import LoadedVariant
 
 TOKENS = [5, 17, 40, 41, 99, 120, 200, 201, 250, 299]
-
-
-def _logits(model, ids):
-    with torch.no_grad():
-        return model(ids, use_cache=False).logits
-
-
-def _truncated_logits(model, ids, k):
-    decoder = spec_for_model(model).decoder(model)
-    full = decoder.layers
-    decoder.layers = nn.ModuleList(list(full)[:k])
-    try:
-        return _logits(model, ids)
-    finally:
-        decoder.layers = full
 
 
 @pytest.fixture
@@ -57,22 +42,22 @@ def test_the_decision_is_the_softmax_over_the_vocabulary():
 def test_an_exit_emits_the_full_head_and_a_check_costs_its_rows(vocab_file):
     model = fresh_model("llama")
     ids, _ = padded_batch(pad=0)
-    reference = _logits(model, ids)
+    reference = logits_of(model, ids)
     spec = {"early_exit": "confidence:0", "confidence_vocab": str(vocab_file), "exit_layers": [2, 3]}
     variant = LoadedVariant(model, parse_variant(spec))
     try:  # T = 0: every row exits at depth 2, with the full-vocabulary logits of depth 2
         torch.testing.assert_close(
-            _logits(model, ids)[:, -1], _truncated_logits(model, ids, 2)[:, -1], rtol=0, atol=1e-6
+            logits_of(model, ids)[:, -1], truncated_logits(model, ids, 2)[:, -1], rtol=0, atol=1e-6
         )
         assert variant.early_exit.check_flops_per_row == 2 * model.config.hidden_size * len(TOKENS)
         logits, depth = variant.early_exit.simulate_logits(ids)
         assert variant.early_exit.simulated_reprojected == depth.numel()  # the exits' full head, projected once each
-        torch.testing.assert_close(logits, _truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
+        torch.testing.assert_close(logits, truncated_logits(model, ids, 2), rtol=0, atol=1e-6)
     finally:
         variant.restore()
     variant = LoadedVariant(model, parse_variant({**spec, "early_exit": "confidence:1"}))
     try:  # a softmax over 10 tokens of a random model never reaches 1: nothing exits
-        torch.testing.assert_close(_logits(model, ids), reference, rtol=0, atol=0)
+        torch.testing.assert_close(logits_of(model, ids), reference, rtol=0, atol=0)
     finally:
         variant.restore()
 

@@ -9,6 +9,17 @@ from train_cli import DATA_ARGS, train
 pytestmark = pytest.mark.slow  # end-to-end runs: `make test-fast` leaves them out
 
 
+def _run_one_document(model, spec, output, data_dir) -> dict:
+    """``codeeff run`` of the variant on one py150_ctx30 document; its efficiency record."""
+    result = run_codeeff(
+        "run", "--model", "codeeff-hf", "--model_args", f"pretrained={model},spec={spec}",
+        "--tasks", "py150_ctx30", "--limit", "1", "--metadata", json.dumps({"data_dir": str(data_dir)}),
+        "--batch_size", "1", "--output_path", str(output), timeout=1800,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(next(output.rglob("results_*.json")).read_text())["config"]["efficiency"]
+
+
 @pytest.mark.parametrize("producer", ["exits", "bypass", "abaco"])
 def test_variant_runs_through_codeeff_run(producer, tiny6, tmp_path, data_dir):
     out = tmp_path / producer
@@ -22,14 +33,7 @@ def test_variant_runs_through_codeeff_run(producer, tiny6, tmp_path, data_dir):
     else:
         train("abaco", *common, "--rank", "8", "--max-steps", "2")
         model = tiny6
-    result = run_codeeff(
-        "run", "--model", "codeeff-hf", "--model_args", f"pretrained={model},spec={out / 'variant.yaml'}",
-        "--tasks", "py150_ctx30", "--limit", "1", "--metadata", json.dumps({"data_dir": str(data_dir)}),
-        "--batch_size", "1", "--output_path", str(tmp_path / "results"), timeout=1800,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    files = list((tmp_path / "results").rglob("results_*.json"))
-    efficiency = json.loads(files[0].read_text())["config"]["efficiency"]
+    efficiency = _run_one_document(model, out / "variant.yaml", tmp_path / "results", data_dir)
     transforms = [t["name"] for t in efficiency["variant"]["transforms"]]
     expected = {"exits": "early_exit", "bypass": "attn_bypass", "abaco": "factorize"}[producer]
     assert expected in transforms
@@ -47,13 +51,7 @@ def test_vocab_exit_policy_runs_through_codeeff_run(tiny6, tmp_path, data_dir):
     out = tmp_path / "vocab"
     train("exit-policy", "--model", str(tiny6), "--out", str(out), "--data-dir", str(data_dir), *DATA_ARGS,
           "--kind", "vocab", "--exits", "2,4", "--max-positions", "256", "--vocab-size", "8", "--threshold", "0.0")  # fmt: skip
-    result = run_codeeff(
-        "run", "--model", "codeeff-hf", "--model_args", f"pretrained={tiny6},spec={out / 'variant_vocab.yaml'}",
-        "--tasks", "py150_ctx30", "--limit", "1", "--metadata", json.dumps({"data_dir": str(data_dir)}),
-        "--batch_size", "1", "--output_path", str(tmp_path / "results"), timeout=1800,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    efficiency = json.loads(next((tmp_path / "results").rglob("results_*.json")).read_text())["config"]["efficiency"]
+    efficiency = _run_one_document(tiny6, out / "variant_vocab.yaml", tmp_path / "results", data_dir)
     early_exit = next(t for t in efficiency["variant"]["transforms"] if t["name"] == "early_exit")
     assert early_exit["vocab"]["tokens"] == 8 and early_exit["policy"] == "confidence"
     figures = efficiency["figures"]
