@@ -198,6 +198,11 @@ def gather(
     key = observe.cache_key(args.model, depths, data.record, {**settings, "seed": args.seed})
     cache = Path(args.obs_cache) if args.obs_cache else out / "observations.pt"
     cached = observe.load(cache, key)
+    if cached is None and args.obs_cache and cache.exists():  # another run's file: never overwritten
+        raise ValueError(
+            f"--obs-cache {cache} holds observations of another model, rows, exits or settings; it is left as it "
+            "is (name a new file, or leave --obs-cache out to use OUT/observations.pt)"
+        )
     if cached is not None:
         train = cached
     else:

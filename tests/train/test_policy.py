@@ -38,6 +38,19 @@ def test_observations_are_cached_once(policy_out):
     assert rl["data"]["observation_cache"]["reused"] is True
 
 
+def test_another_runs_observation_cache_is_never_overwritten(policy_out, tiny6, tmp_path, data_dir, capsys):
+    """--obs-cache naming a file made with other settings is an error and leaves the file as it was."""
+    from codeeff.train.cli import main
+
+    out, _, _ = policy_out
+    before = (out / "observations.pt").read_bytes()
+    argv = ["exit-policy", "--model", str(tiny6), "--out", str(tmp_path / "other"), "--data-dir", str(data_dir),
+            *POLICY_ARGS, "--kind", "vocab", "--max-positions", "256", "--obs-cache", str(out / "observations.pt")]  # fmt: skip
+    assert main(argv) == 2
+    assert "holds observations of another model, rows, exits or settings" in capsys.readouterr().err
+    assert (out / "observations.pt").read_bytes() == before
+
+
 def test_ppo_export_reads_raw_hidden_states_like_the_sb3_policy(policy_out):
     """The standardisation folded into the first layer: codeeff-hf on raw h == SB3's actor on (h − μ)/σ."""
     from stable_baselines3 import PPO
