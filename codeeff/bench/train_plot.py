@@ -35,23 +35,9 @@ def plot(report: dict[str, Any], path: str | Path, metrics: tuple[str, ...] = ("
 
 def _panel(ax: Any, exits: dict[str, Any], metric: str) -> None:
     runs = exits["runs"]
-    curve = sorted(
-        ((r["flops_per_gen_token_ratio"], r[f"{metric}_ratio"], name.split("T=")[-1])
-         for name, r in runs.items() if name.startswith("classifier") and r[f"{metric}_ratio"] is not None),
-    )  # fmt: skip
-    if curve:
-        ax.plot([c[0] for c in curve], [c[1] for c in curve], "o-", label="trained exits + classifier (T)")
-        for x, y, t in curve:
-            ax.annotate(f"T={t}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    vocab = sorted(
-        ((r["flops_per_gen_token_ratio"], r[f"{metric}_ratio"], name.split("T=")[-1])
-         for name, r in runs.items() if name.startswith("vocab") and r[f"{metric}_ratio"] is not None),
-    )  # fmt: skip
-    if vocab:
-        ax.plot([c[0] for c in vocab], [c[1] for c in vocab], "D-", color="tab:orange",
-                label="trained exits + exit-vocabulary confidence (T)")  # fmt: skip
-        for x, y, t in vocab:
-            ax.annotate(f"T={t}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=8)
+    _threshold_curve(ax, runs, metric, "classifier", "trained exits + classifier (T)", ("o-", "tab:blue"), 4)
+    _threshold_curve(ax, runs, metric, "vocab", "trained exits + exit-vocabulary confidence (T)",
+                     ("D-", "tab:orange"), -10)  # fmt: skip
     for run in runs.values():  # the interval of every quality ratio that has one
         interval = run.get(f"{metric}_ratio_interval")
         if interval is not None and run[f"{metric}_ratio"] is not None:
@@ -73,3 +59,18 @@ def _panel(ax: Any, exits: dict[str, Any], metric: str) -> None:
     ax.set_ylabel(f"{metric} / dense")
     ax.legend(fontsize=7, loc="center right")
     ax.grid(alpha=0.3)
+
+
+def _threshold_curve(
+    ax: Any, runs: dict[str, Any], metric: str, prefix: str, label: str, style: tuple[str, str], label_dy: int
+) -> None:
+    """The runs whose name starts with ``prefix`` as one line over their thresholds (``... T=<t>``), each labelled."""
+    curve = sorted(
+        ((r["flops_per_gen_token_ratio"], r[f"{metric}_ratio"], name.split("T=")[-1])
+         for name, r in runs.items() if name.startswith(prefix) and r[f"{metric}_ratio"] is not None),
+    )  # fmt: skip
+    if not curve:
+        return
+    ax.plot([c[0] for c in curve], [c[1] for c in curve], style[0], color=style[1], label=label)
+    for x, y, t in curve:
+        ax.annotate(f"T={t}", (x, y), textcoords="offset points", xytext=(4, label_dy), fontsize=8)

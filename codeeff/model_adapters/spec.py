@@ -231,12 +231,8 @@ KEYS: dict[str, KeyDef] = {
 NONE_VALUED_KEYS = ("kv_mode",)  # keys with a value spelled "none" (early_exit=none is also the default)
 SHARED_KEYS = {"calib": ("attn_bypass", "factorize"), "calib_n": ("attn_bypass", "factorize")}
 FILE_KEY = "spec"  # a YAML/JSON spec file; its keys are the ones above
-FILE_KEYS = (
-    "factors",
-    "calib",
-    "exit_adapters",
-    "confidence_vocab",
-)  # keys whose value is a file or folder (calib: unless task:NAME)
+# keys whose value is a file or folder (calib: unless task:NAME)
+FILE_KEYS = ("factors", "calib", "exit_adapters", "confidence_vocab")
 POLICY_FILE_KINDS = ("classifier", "policy")  # early_exit kinds that name a file
 SHORT_DIGEST = 8  # hex digits of a file's sha256 shown in the summary
 

@@ -177,7 +177,8 @@ def policy_probabilities(kind: str, path: Path, obs: observe.Observations) -> to
 
 def gather(
     args: argparse.Namespace, out: Path, model_record: dict
-) -> tuple[observe.Observations, observe.Observations]:
+) -> tuple[observe.Observations, observe.Observations, nn.Module]:
+    """Training and validation observations (the training ones from the cache when it matches) and the model."""
     from codeeff.model_adapters.arch import spec_for_model
 
     depths = parse_exits(args.exits, common.model_layers(args.model))
@@ -222,7 +223,7 @@ def gather(
     model_record["observation_cache"] = {"path": str(cache), "key": key, "reused": cached is not None}
     if adapters is not None:
         model_record["exit_adapters"] = {"path": str(args.exit_adapters), "sha256": settings["exit_adapters_sha256"]}
-    return train, val
+    return train, val, model
 
 
 def exit_vocabulary(obs: observe.Observations, size: int) -> tuple[list[int], list[int]]:
@@ -235,12 +236,11 @@ def exit_vocabulary(obs: observe.Observations, size: int) -> tuple[list[int], li
 
 
 @torch.no_grad()
-def vocab_confidences(args: argparse.Namespace, obs: observe.Observations, token_ids: list[int]) -> torch.Tensor:
+def vocab_confidences(model: nn.Module, obs: observe.Observations, token_ids: list[int]) -> torch.Tensor:
     """[N, E] softmax top-1 over ``token_ids`` of each observed exit state, through codeeff-hf's own policy."""
     from codeeff.model_adapters.arch import spec_for_model
     from codeeff.model_adapters.early_exit.policies import ConfidencePolicy
 
-    model, _ = common.load_model(args.model, args.dtype)
     arch = spec_for_model(model)
     policy = ConfidencePolicy(0.5, "top1", torch.tensor(token_ids))
     flat = obs.hidden.reshape(-1, obs.hidden.shape[-1])
@@ -261,7 +261,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import time
 
     start = time.monotonic()
-    train, val = gather(args, out, record.data)
+    train, val, model = gather(args, out, record.data)
     collected = time.monotonic()
     mean, std = standardiser(train.hidden)
     if args.kind == "classifier":
@@ -284,7 +284,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         record.history = [{"tokens": len(token_ids), "coverage_of_final_top1": coverage}]
     trained = time.monotonic()
     if args.kind == "vocab":
-        probabilities = vocab_confidences(args, val, token_ids)
+        probabilities = vocab_confidences(model, val, token_ids)
     else:
         probabilities = policy_probabilities(args.kind, path, val)
     record.results = {

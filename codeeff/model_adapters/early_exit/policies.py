@@ -55,7 +55,6 @@ class ConfidencePolicy(ExitPolicy):
     """
 
     kind = "confidence"
-    computes_head_logits = True  # early exit reuses them as the exited rows' output logits
 
     def __init__(
         self, threshold: float, measure: str = "top1", vocab: torch.Tensor | None = None, vocab_path: str | None = None
@@ -64,10 +63,17 @@ class ConfidencePolicy(ExitPolicy):
         self.measure = measure
         self.vocab = vocab
         self.vocab_path = vocab_path
-        self.vocab_rows = None if vocab is None else int(vocab.numel())  # head rows one check projects (cost model)
-        if vocab is not None:
-            self.computes_head_logits = False
         self.last_head_logits: torch.Tensor | None = None  # raw LM-head output (before soft-capping) of the last check
+
+    @property
+    def computes_head_logits(self) -> bool:
+        """Whether a check projects the full head, so early exit reuses its logits as the exited rows' output."""
+        return self.vocab is None
+
+    @property
+    def vocab_rows(self) -> int | None:
+        """Head rows one check projects when restricted to a vocabulary (the cost model's figure), else None."""
+        return None if self.vocab is None else int(self.vocab.numel())
 
     def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> ConfidencePolicy:
         if self.vocab is not None:
